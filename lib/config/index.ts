@@ -1,0 +1,120 @@
+import path from 'node:path';
+import { envSchema } from './schema.js';
+import type { Env } from './schema.js';
+
+/** Thrown when the environment does not describe a runnable configuration. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'dynamiq.config_invalid';
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+export type Role = 'api' | 'worker';
+
+/** The validated configuration every part receives; nothing else reads process.env. */
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  temporal: {
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    apiKey: string | undefined;
+    tls: boolean;
+    tlsCertPath: string | undefined;
+    tlsKeyPath: string | undefined;
+    cliPath: string | undefined;
+  };
+  llm: {
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    model: string;
+    timeoutMs: number;
+    /** False when neither a key nor a base URL is set: turns answer with set-up help. */
+    configured: boolean;
+  };
+  apiToken: string | undefined;
+  masterKey: string | undefined;
+  jwtSecret: string | undefined;
+  eventBus: 'memory' | 'postgres' | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  e2b: { apiKey: string | undefined; templateId: string | undefined };
+  pipedream: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    projectId: string | undefined;
+    environment: Env['PIPEDREAM_ENVIRONMENT'];
+  };
+  composio: { apiKey: string | undefined };
+}
+
+/**
+ * Validates the environment. Each problem is one line naming the variable and what it
+ * expects, so a failed start-up says exactly what to fix.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const got = env[name];
+        const shown = got === undefined ? 'unset' : isSecretName(name) ? 'hidden' : JSON.stringify(got);
+        return `${name} ${issue.message} (got ${shown})`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
+    problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    dataDir: path.resolve(cwd, e.DYNAMIQ_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: e.TEMPORAL_TLS || e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS_CERT_PATH !== undefined,
+      tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+      cliPath: e.TEMPORAL_CLI_PATH,
+    },
+    llm: {
+      apiKey: e.LLM_API_KEY,
+      baseUrl: e.LLM_BASE_URL,
+      model: e.LLM_MODEL,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      configured: e.LLM_API_KEY !== undefined || e.LLM_BASE_URL !== undefined,
+    },
+    apiToken: e.DYNAMIQ_API_TOKEN,
+    masterKey: e.DYNAMIQ_MASTER_KEY,
+    jwtSecret: e.JWT_SECRET,
+    eventBus: e.EVENT_BUS,
+    logLevel: e.LOG_LEVEL,
+    e2b: { apiKey: e.E2B_API_KEY, templateId: e.E2B_TEMPLATE_ID },
+    pipedream: {
+      clientId: e.PIPEDREAM_CLIENT_ID,
+      clientSecret: e.PIPEDREAM_CLIENT_SECRET,
+      projectId: e.PIPEDREAM_PROJECT_ID,
+      environment: e.PIPEDREAM_ENVIRONMENT,
+    },
+    composio: { apiKey: e.COMPOSIO_API_KEY },
+  };
+}
+
+function isSecretName(name: string): boolean {
+  return /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/.test(name);
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const optionalUrl = optionalString.pipe(z.url({ error: 'must be a URL such as https://example.com' }).optional());
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * Every environment variable Dynamiq reads, validated once at start-up.
+ * `.env.example` documents each one; keep the two in step.
+ */
+export const envSchema = z.object({
+  /** HTTP port of the api role. Default 3000. */
+  PORT: port.default(3000),
+  /** Interface the HTTP server binds. Default 127.0.0.1; containers set 0.0.0.0. */
+  HOST: z.string().default('127.0.0.1'),
+  /** Where users reach the portal and OAuth callbacks. Default http://localhost:PORT. */
+  PUBLIC_URL: optionalUrl,
+  /** Everything the embedded defaults keep on disk. Default `.dynamiq` in the working folder. */
+  DYNAMIQ_DATA_DIR: z.string().default('.dynamiq'),
+  /** PostgreSQL connection string; unset means embedded PGlite under DYNAMIQ_DATA_DIR. */
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgresql://')
+      .optional(),
+  ),
+  /** host:port of a Temporal cluster; unset means an embedded `temporal server start-dev`. */
+  TEMPORAL_ADDRESS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[^\s:/]+:\d+$/, 'must be host:port, for example localhost:7233')
+      .optional(),
+  ),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('dynamiq'),
+  /** Temporal Cloud API key; implies TLS. */
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS: bool,
+  /** mTLS client certificate and key (PEM file paths) for Temporal Cloud or a secured cluster. */
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  /** The `temporal` CLI used for the embedded server; default: PATH, then .tools/bin. */
+  TEMPORAL_CLI_PATH: optionalString,
+  /** Key for an OpenAI-compatible API. Local servers (Ollama, vLLM) may not need one. */
+  LLM_API_KEY: optionalString,
+  /** Base URL of an OpenAI-compatible API, e.g. http://localhost:11434/v1 for Ollama. */
+  LLM_BASE_URL: optionalUrl,
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  /** How long one LLM request may take, in milliseconds. Default 120000. */
+  LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** Bearer token that authenticates as the administrator (scripts, automation). */
+  DYNAMIQ_API_TOKEN: optionalString.pipe(
+    z.string().min(24, 'must be at least 24 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ),
+  /** 32-byte master key, base64, for secrets at rest. */
+  DYNAMIQ_MASTER_KEY: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, {
+        message: 'must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)',
+      })
+      .optional(),
+  ),
+  /** Signs sandbox tokens and portal links. */
+  JWT_SECRET: optionalString.pipe(
+    z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ),
+  /** `memory` (one process) or `postgres` (LISTEN/NOTIFY across processes). */
+  EVENT_BUS: z.enum(['memory', 'postgres']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  E2B_API_KEY: optionalString,
+  E2B_TEMPLATE_ID: optionalString,
+  PIPEDREAM_CLIENT_ID: optionalString,
+  PIPEDREAM_CLIENT_SECRET: optionalString,
+  PIPEDREAM_PROJECT_ID: optionalString,
+  PIPEDREAM_ENVIRONMENT: z.enum(['development', 'production']).default('development'),
+  COMPOSIO_API_KEY: optionalString,
+});
+
+export type Env = z.infer<typeof envSchema>;

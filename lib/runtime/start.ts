@@ -1,0 +1,130 @@
+import fs from 'node:fs/promises';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { ConfigError } from '../config/index.js';
+import type { Config, Role } from '../config/index.js';
+import { migrate, openDatabase } from '../db/index.js';
+import type { Database } from '../db/index.js';
+import { MemoryEventBus, PostgresEventBus } from '../events/index.js';
+import type { EventBus } from '../events/index.js';
+import type { Logger } from '../logging.js';
+import { connectClient, connectNative, startEmbeddedTemporal, targetFromConfig } from '../temporal/index.js';
+import type { EmbeddedTemporal } from '../temporal/index.js';
+import { buildServer, ensureAdmin } from '../../web/server/index.js';
+import { loadOrCreateApiToken } from './api-token.js';
+import { createWorker } from './worker.js';
+
+export interface RunningDynamiq {
+  /** Where the API listens, e.g. http://127.0.0.1:3000 (api role only). */
+  url: string | undefined;
+  temporalAddress: string;
+  database: Database;
+  /** Drains the worker, closes the server, stops the embedded Temporal; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Checks that the chosen roles can run with this configuration before anything starts. */
+export function checkRoles(config: Config, roles: ReadonlySet<Role>): void {
+  if (roles.size === 2) return;
+  const problems: string[] = [];
+  if (!config.databaseUrl) problems.push('DATABASE_URL must be set when roles run as separate processes (they share one PostgreSQL)');
+  if (!config.temporal.address) problems.push('TEMPORAL_ADDRESS must be set when roles run as separate processes (they share one Temporal)');
+  if (roles.has('api') && !config.apiToken) problems.push('DYNAMIQ_API_TOKEN must be set when the api role runs alone');
+  if (problems.length) throw new ConfigError(problems);
+}
+
+/** Starts the chosen roles in this process on the configured (or embedded) services. */
+export async function startDynamiq(config: Config, roles: ReadonlySet<Role>, log: Logger): Promise<RunningDynamiq> {
+  checkRoles(config, roles);
+  const stack: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    while (stack.length) {
+      try {
+        await stack.pop()!();
+      } catch (err) {
+        log.error({ err }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    await fs.mkdir(config.dataDir, { recursive: true });
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+    stack.push(() => database.close());
+    const { applied } = await migrate(database.sql);
+    if (applied.length) log.info({ applied }, 'database migrated');
+
+    let temporalAddress = config.temporal.address;
+    if (!temporalAddress) {
+      const embedded: EmbeddedTemporal = await startEmbeddedTemporal({
+        dataDir: config.dataDir,
+        namespace: config.temporal.namespace,
+        cliPath: config.temporal.cliPath,
+        log: (line) => log.info(line),
+      });
+      stack.push(() => embedded.stop());
+      temporalAddress = embedded.address;
+      log.info({ address: temporalAddress }, 'embedded Temporal server started');
+    }
+    const target = targetFromConfig(config, temporalAddress);
+
+    const bus: EventBus =
+      (config.eventBus ?? (roles.size === 2 ? 'memory' : 'postgres')) === 'postgres'
+        ? await PostgresEventBus.connect(requireUrl(config))
+        : new MemoryEventBus();
+    stack.push(() => bus.close());
+
+    if (roles.has('worker')) {
+      const connection: NativeConnection = await connectNative(target);
+      stack.push(() => connection.close());
+      const worker: Worker = await createWorker({
+        connection,
+        namespace: target.namespace,
+        taskQueue: config.temporal.taskQueue,
+        deps: { db: database.prisma, bus, llm: config.llm },
+      });
+      const running = worker.run();
+      stack.push(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      });
+      log.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+    }
+
+    let url: string | undefined;
+    if (roles.has('api')) {
+      const client: Client = await connectClient(target);
+      stack.push(() => client.connection.close());
+      const admin = await ensureAdmin(database.prisma);
+      let apiToken = config.apiToken;
+      if (!apiToken) {
+        const stored = await loadOrCreateApiToken(config.dataDir);
+        apiToken = stored.token;
+        log.info(`DYNAMIQ_API_TOKEN is unset: the administrator API token is in ${stored.file}`);
+      }
+      const server = await buildServer({
+        db: database.prisma,
+        temporal: client,
+        taskQueue: config.temporal.taskQueue,
+        bus,
+        log,
+        apiToken,
+        admin,
+      });
+      stack.push(() => server.close());
+      await server.listen({ port: config.port, host: config.host });
+      const address = server.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      log.info({ url }, 'API listening');
+    }
+    return { url, temporalAddress, database, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function requireUrl(config: Config): string {
+  if (!config.databaseUrl) throw new ConfigError(['EVENT_BUS=postgres needs DATABASE_URL']);
+  return config.databaseUrl;
+}

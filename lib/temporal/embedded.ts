@@ -1,0 +1,42 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { findOrInstallTemporalCli } from './cli.js';
+
+export interface EmbeddedTemporal {
+  address: string;
+  namespace: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `temporal server start-dev` with its SQLite file in `<dataDir>/temporal.db`, on a
+ * free loopback port (so two instances with different data folders run side by side), and
+ * waits until it answers. Process management is @temporalio/testing's ephemeral-server
+ * launcher, which also downloads the CLI for users with internet when none is installed.
+ */
+export async function startEmbeddedTemporal(opts: {
+  dataDir: string;
+  namespace: string;
+  cliPath?: string;
+  log: (line: string) => void;
+}): Promise<EmbeddedTemporal> {
+  await fs.mkdir(opts.dataDir, { recursive: true });
+  const cli = await findOrInstallTemporalCli({ explicitPath: opts.cliPath, log: opts.log });
+  if (!cli) opts.log('No temporal CLI found and no Go toolchain: downloading the Temporal CLI ...');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },
+      namespace: opts.namespace,
+      ip: '127.0.0.1',
+      dbFilename: path.join(opts.dataDir, 'temporal.db'),
+      ui: false,
+      log: { format: 'json', level: 'warn' },
+    },
+  });
+  return {
+    address: env.address,
+    namespace: opts.namespace,
+    stop: () => env.teardown(),
+  };
+}

@@ -1,0 +1,5 @@
+export { startEmbeddedTemporal } from './embedded.js';
+export type { EmbeddedTemporal } from './embedded.js';
+export { findOrInstallTemporalCli, TEMPORAL_CLI_MODULE } from './cli.js';
+export { connectClient, connectNative, targetFromConfig } from './connection.js';
+export type { TemporalTarget } from './connection.js';

@@ -1,0 +1,29 @@
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { bearerAuth } from './auth.js';
+import type { ServerDeps } from './deps.js';
+import { body, errorHandler } from './errors.js';
+import { conversationRoutes } from './routes/conversations.js';
+import { healthRoutes } from './routes/health.js';
+
+/** Builds the HTTP server (not listening yet): health, then authenticated /api routes. */
+export async function buildServer(deps: ServerDeps) {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ role: 'api' }),
+    disableRequestLogging: true,
+    bodyLimit: deps.bodyLimit ?? 256 * 1024,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler(deps.log));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(body('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+
+  await app.register(async (scope) => healthRoutes(scope, deps));
+  await app.register(async (api) => {
+    api.addHook('onRequest', bearerAuth({ apiToken: deps.apiToken, admin: deps.admin }));
+    await conversationRoutes(api, deps);
+  });
+  return app;
+}

@@ -1,0 +1,20 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../../lib/db/index.js';
+import type { EventBus } from '../../lib/events/index.js';
+import type { Logger } from '../../lib/logging.js';
+import type { AuthUser } from './auth.js';
+
+/** What the HTTP server needs from the rest of the process. */
+export interface ServerDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  bus: EventBus;
+  log: Logger;
+  apiToken: string;
+  admin: AuthUser;
+  /** Largest request body accepted, in bytes. Default 256 KiB. */
+  bodyLimit?: number;
+  /** How long a message's SSE stream waits for the answer before it gives up, in ms. */
+  turnWaitMs?: number;
+}

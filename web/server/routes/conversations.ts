@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { MAX_MESSAGE_CHARS } from '../../../bots/chat-event.js';
+import { conversationIdFor, conversationWorkflowId } from '../../../bots/conversation-key.js';
+import { deliverChatEvent } from '../../../bots/deliver.js';
+import { newWebConversationKey, webChatEvent } from '../../../bots/web/web-chat.js';
+import type { Conversation } from '../../../lib/db/index.js';
+import type { ServerDeps } from '../deps.js';
+import { HttpError } from '../errors.js';
+import { openSse } from '../sse.js';
+import { conversationView, messageView } from './conversation-views.js';
+
+const idParams = z.object({ id: z.uuid({ error: 'must be a conversation id (UUID)' }) });
+
+export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { db } = deps;
+
+  const findOwned = async (id: string, userId: string): Promise<Conversation> => {
+    const conversation = await db.conversation.findFirst({ where: { id, ownerId: userId } });
+    if (!conversation) throw new HttpError(404, 'not_found', `No conversation ${id}.`);
+    return conversation;
+  };
+
+  app.get(
+    '/api/conversations',
+    {
+      schema: {
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(100).default(50),
+          before: z.iso.datetime().optional(),
+        }),
+      },
+    },
+    async (request) => {
+      const { limit, before } = request.query;
+      const rows = await db.conversation.findMany({
+        where: { ownerId: request.user.id, ...(before ? { updatedAt: { lt: new Date(before) } } : {}) },
+        orderBy: { updatedAt: 'desc' },
+        take: limit,
+      });
+      return {
+        conversations: rows.map(conversationView),
+        next: rows.length === limit ? rows.at(-1)!.updatedAt.toISOString() : null,
+      };
+    },
+  );
+
+  app.post(
+    '/api/conversations',
+    { schema: { body: z.object({ title: z.string().trim().min(1).max(200).optional() }).strict().default({}) } },
+    async (request, reply) => {
+      const key = newWebConversationKey(request.user);
+      const conversation = await db.conversation.create({
+        data: {
+          id: conversationIdFor(key),
+          ownerId: request.user.id,
+          ...key,
+          workflowId: conversationWorkflowId(key),
+          title: request.body.title ?? null,
+        },
+      });
+      return reply.status(201).send({ conversation: conversationView(conversation) });
+    },
+  );
+
+  app.get('/api/conversations/:id', { schema: { params: idParams } }, async (request) => {
+    const conversation = await findOwned(request.params.id, request.user.id);
+    const messages = await db.message.findMany({
+      where: { conversationId: conversation.id },
+      orderBy: { seq: 'asc' },
+    });
+    return { conversation: conversationView(conversation), messages: messages.map(messageView) };
+  });
+
+  app.post(
+    '/api/conversations/:id/messages',
+    {
+      schema: {
+        params: idParams,
+        body: z
+          .object({
+            text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS),
+            /** Lets a client retry a POST without a second turn. */
+            clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/).optional(),
+          })
+          .strict(),
+      },
+    },
+    async (request, reply) => {
+      const conversation = await findOwned(request.params.id, request.user.id);
+      if (conversation.platform !== 'web') {
+        throw new HttpError(409, 'wrong_platform', `This conversation lives in ${conversation.platform}; reply there.`);
+      }
+      const turnId = request.body.clientMessageId ?? randomUUID();
+      const key = {
+        platform: conversation.platform,
+        workspaceId: conversation.workspaceId,
+        channelId: conversation.channelId,
+        threadId: conversation.threadId,
+      };
+
+      // Subscribe before the workflow can start, so no event of this turn is missed.
+      const events: Array<{ kind: 'token'; delta: string } | { kind: 'done'; messageId: string }> = [];
+      let wake: (() => void) | null = null;
+      const unsubscribe = deps.bus.subscribe(conversation.id, (event) => {
+        if (event.turnId !== turnId) return;
+        if (event.type === 'token') events.push({ kind: 'token', delta: event.delta });
+        else if (event.type === 'turn.completed') events.push({ kind: 'done', messageId: event.messageId });
+        else return;
+        wake?.();
+      });
+
+      try {
+        const answered = await db.message.findUnique({
+          where: { conversationId_externalId: { conversationId: conversation.id, externalId: `${turnId}:reply` } },
+        });
+        if (answered) events.push({ kind: 'done', messageId: answered.id });
+        else await deliverChatEvent(deps.temporal, deps.taskQueue, webChatEvent(request.user, key, request.body.text, turnId));
+      } catch (err) {
+        unsubscribe();
+        deps.log.error({ err }, 'could not deliver the message to its workflow');
+        throw new HttpError(503, 'temporal_unavailable', 'The message was not accepted: the workflow service is unreachable. Try again.');
+      }
+
+      const sse = openSse(reply);
+      sse.onClose(unsubscribe);
+      sse.send('accepted', { conversationId: conversation.id, turnId });
+      const deadline = Date.now() + (deps.turnWaitMs ?? 10 * 60_000);
+      while (!sse.closed) {
+        const next = events.shift();
+        if (!next) {
+          const remaining = deadline - Date.now();
+          if (remaining <= 0) {
+            sse.send('timeout', { message: 'The answer is taking long; it will appear in the conversation when ready.' });
+            break;
+          }
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, remaining);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = null;
+          continue;
+        }
+        if (next.kind === 'token') {
+          sse.send('token', { delta: next.delta });
+          continue;
+        }
+        const message = await db.message.findUniqueOrThrow({ where: { id: next.messageId } });
+        sse.send('message', messageView(message), message.seq);
+        break;
+      }
+      sse.end();
+    },
+  );
+}

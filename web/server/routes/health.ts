@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerDeps } from '../deps.js';
+
+/** Liveness (the process answers) and readiness (database and Temporal answer). */
+export async function healthRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const [database, temporal] = await Promise.all([
+      probe(() => deps.db.$queryRaw`SELECT 1`),
+      probe(() => deps.temporal.connection.workflowService.getSystemInfo({})),
+    ]);
+    const ready = database === 'ok' && temporal === 'ok';
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', database, temporal });
+  });
+}
+
+async function probe(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return 'ok';
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    clearTimeout(timer);
+  }
+}

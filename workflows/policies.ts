@@ -1,0 +1,30 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/** A conversation with no message for this long closes; the next message starts a new run. */
+export const IDLE_CLOSE_AFTER = '7 days';
+/** Turns per run before continue-as-new keeps the event history small. */
+export const TURNS_PER_RUN = 100;
+/** Event ids remembered to drop redelivered chat events. */
+export const SEEN_EVENT_IDS_KEPT = 500;
+
+/** Database writes and reads: quick, safe to retry (every write is idempotent). */
+export const STORE_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
+};
+
+/**
+ * One LLM request. The activity heartbeats every second while it streams, so a worker that
+ * dies mid-answer is noticed after the heartbeat timeout and the turn runs again elsewhere.
+ */
+export const LLM_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: ['LlmRequestRejected'],
+  },
+};
