@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(1).max(65535);
+const port = z.coerce.number().int().min(0).max(65535);
 const optionalString = z
   .string()
   .optional()
@@ -16,7 +16,7 @@ const bool = z
  * `.env.example` documents each one; keep the two in step.
  */
 export const envSchema = z.object({
-  /** HTTP port of the api role. Default 3000. */
+  /** HTTP port of the api role; 0 picks a free port. Default 3000. */
   PORT: port.default(3000),
   /** Interface the HTTP server binds. Default 127.0.0.1; containers set 0.0.0.0. */
   HOST: z.string().default('127.0.0.1'),

@@ -34,7 +34,12 @@ export function checkRoles(config: Config, roles: ReadonlySet<Role>): void {
 }
 
 /** Starts the chosen roles in this process on the configured (or embedded) services. */
-export async function startDynamiq(config: Config, roles: ReadonlySet<Role>, log: Logger): Promise<RunningDynamiq> {
+export async function startDynamiq(
+  config: Config,
+  roles: ReadonlySet<Role>,
+  log: Logger,
+  opts: { workflowBundle?: { code: string } } = {},
+): Promise<RunningDynamiq> {
   checkRoles(config, roles);
   const stack: Array<() => Promise<unknown>> = [];
   const stop = async () => {
@@ -81,6 +86,7 @@ export async function startDynamiq(config: Config, roles: ReadonlySet<Role>, log
         namespace: target.namespace,
         taskQueue: config.temporal.taskQueue,
         deps: { db: database.prisma, bus, llm: config.llm },
+        workflowBundle: opts.workflowBundle,
       });
       const running = worker.run();
       stack.push(async () => {

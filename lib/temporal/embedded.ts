@@ -20,6 +20,8 @@ export async function startEmbeddedTemporal(opts: {
   namespace: string;
   cliPath?: string;
   log: (line: string) => void;
+  /** The server's own log level; it writes to this process's stdout. Default warn. */
+  serverLogLevel?: 'debug' | 'info' | 'warn' | 'error';
 }): Promise<EmbeddedTemporal> {
   await fs.mkdir(opts.dataDir, { recursive: true });
   const cli = await findOrInstallTemporalCli({ explicitPath: opts.cliPath, log: opts.log });
@@ -31,7 +33,7 @@ export async function startEmbeddedTemporal(opts: {
       ip: '127.0.0.1',
       dbFilename: path.join(opts.dataDir, 'temporal.db'),
       ui: false,
-      log: { format: 'json', level: 'warn' },
+      log: { format: 'json', level: opts.serverLogLevel ?? 'warn' },
     },
   });
   return {

@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { bearerAuth } from './auth.js';
 import type { ServerDeps } from './deps.js';
@@ -10,12 +10,15 @@ import { healthRoutes } from './routes/health.js';
 export async function buildServer(deps: ServerDeps) {
   const app = Fastify({
     loggerInstance: deps.log.child({ role: 'api' }),
-    disableRequestLogging: true,
+    // Per-request lines would log every SSE token stream; errors are logged by the handler.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(deps.log));
+  // The API speaks JSON only; anything else is 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(body('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
   );

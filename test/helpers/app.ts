@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { loadConfig } from '../../lib/config/index.js';
+import { createLogger } from '../../lib/logging.js';
+import { startDynamiq } from '../../lib/runtime/index.js';
+import type { RunningDynamiq } from '../../lib/runtime/index.js';
+import { createTestDatabase } from './postgres.js';
+
+export interface TestApp extends RunningDynamiq {
+  url: string;
+  token: string;
+  taskQueue: string;
+  env: Record<string, string>;
+  /** fetch with the administrator's bearer token. */
+  api(pathname: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole product (api + worker roles) as `npm start` runs it, on the test run's Temporal
+ * server, a fresh PostgreSQL database (or PGlite in a temp folder) and its own task queue.
+ */
+export async function startTestApp(env: Record<string, string> = {}, opts: { database?: 'postgres' | 'pglite' } = {}): Promise<TestApp> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-test-'));
+  const db = opts.database === 'pglite' ? null : await createTestDatabase();
+  const token = randomBytes(24).toString('hex');
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const fullEnv: Record<string, string> = {
+    PORT: '0',
+    DYNAMIQ_DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DYNAMIQ_API_TOKEN: token,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(db ? { DATABASE_URL: db.url } : {}),
+    ...env,
+  };
+  const config = loadConfig(fullEnv);
+  const app = await startDynamiq(config, new Set(['api', 'worker']), createLogger(config.logLevel), {
+    workflowBundle: { code: inject('workflowBundle') },
+  });
+  const url = app.url!;
+  return {
+    ...app,
+    url,
+    token,
+    taskQueue,
+    env: fullEnv,
+    api(pathname, init = {}) {
+      const { json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      return fetch(`${url}${pathname}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+    },
+    async close() {
+      await app.stop();
+      await db?.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
