@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { chatEventSignal } from '../workflows/definitions.js';
 import type { ConversationInput } from '../workflows/definitions.js';
+import type { conversationWorkflow } from '../workflows/conversation.js';
 import type { ChatEvent } from './chat-event.js';
 import { conversationIdFor, conversationWorkflowId } from './conversation-key.js';
 
@@ -17,7 +18,7 @@ export async function deliverChatEvent(
   const conversationId = conversationIdFor(event.conversation);
   const workflowId = conversationWorkflowId(event.conversation);
   const input: ConversationInput = { conversationId, key: event.conversation };
-  await client.workflow.signalWithStart('conversationWorkflow', {
+  await client.workflow.signalWithStart<typeof conversationWorkflow, [ChatEvent]>('conversationWorkflow', {
     workflowId,
     taskQueue,
     args: [input],

@@ -57,7 +57,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     turnsCompleted++;
     turnsThisRun++;
 
-    if (turnsThisRun >= TURNS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+    if (turnsThisRun >= (input.turnsPerRun ?? TURNS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof conversationWorkflow>({
         conversationId: input.conversationId,
@@ -65,6 +65,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
         pending,
         seenEventIds: [...seen].slice(-SEEN_EVENT_IDS_KEPT),
         turnsCompleted,
+        turnsPerRun: input.turnsPerRun,
       });
     }
   }

@@ -9,6 +9,8 @@ export interface ConversationInput {
   pending?: ChatEvent[];
   seenEventIds?: string[];
   turnsCompleted?: number;
+  /** Turns before continue-as-new; default TURNS_PER_RUN. */
+  turnsPerRun?: number;
 }
 
 export interface ConversationState {

@@ -1,0 +1,31 @@
+export {
+  SandboxError,
+  SandboxConfigError,
+  SandboxInputError,
+  SandboxNotFoundError,
+  SandboxUnavailableError,
+  SandboxAuthError,
+  SandboxAbortedError,
+  SandboxFileNotFoundError,
+  SandboxFileTooLargeError,
+} from './errors.js';
+export type { SandboxErrorCode } from './errors.js';
+export type {
+  CreateSandboxOptions,
+  ExecOptions,
+  ExecResult,
+  FileEntry,
+  OutputChunk,
+  Sandbox,
+  SandboxProvider,
+} from './types.js';
+export { DEFAULT_OUTPUT_LIMITS } from './output.js';
+export type { OutputLimits } from './output.js';
+export { HOME_DIR, WORK_DIR } from './exec-options.js';
+export { LocalSandboxProvider } from './local/local-provider.js';
+export type { LocalSandbox } from './local/local-sandbox.js';
+export type {
+  LocalSandboxLimits,
+  LocalSandboxProviderOptions,
+  ReadOnlyBind,
+} from './local/options.js';

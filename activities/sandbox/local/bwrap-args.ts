@@ -1,0 +1,140 @@
+import { existsSync } from 'node:fs';
+import { HOME_DIR, WORK_DIR } from '../exec-options.js';
+import type { ResolvedLocalOptions } from './options.js';
+
+/** Host paths backing one sandbox. */
+export interface SandboxPaths {
+  dir: string;
+  home: string;
+  work: string;
+  passwd: string;
+  group: string;
+}
+
+/** The uid and gid commands run as inside every sandbox. */
+export const SANDBOX_UID = 1000;
+
+/**
+ * The parts of /etc that programs need (TLS roots, the dynamic linker cache, name service
+ * config, python's and the alternatives' links). The rest of /etc stays out: it holds host
+ * secrets such as ssh host keys, and the host's user list.
+ */
+const ETC_ENTRIES = [
+  'alternatives',
+  'bash.bashrc',
+  'ca-certificates',
+  'ca-certificates.conf',
+  'debian_version',
+  'gai.conf',
+  'host.conf',
+  'hosts',
+  'inputrc',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'localtime',
+  'mime.types',
+  'nsswitch.conf',
+  'os-release',
+  'profile',
+  'protocols',
+  'python3',
+  'python3.11',
+  'resolv.conf',
+  'services',
+  'ssl',
+  'terminfo',
+  'timezone',
+];
+
+/** Entries of ETC_ENTRIES present on this host; bwrap refuses to bind a missing source. */
+export function presentEtcEntries(): string[] {
+  return ETC_ENTRIES.filter((name) => existsSync(`/etc/${name}`));
+}
+
+// bwrap hands its own descriptors (and any the worker inherited) to the command, so the first
+// process inside closes every descriptor above stderr before anything untrusted runs.
+const CLOSE_INHERITED_FDS =
+  'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"';
+
+export interface BwrapInvocation {
+  /** Options read by bwrap from a pipe, so env values never show in the host's process list. */
+  options: string[];
+  /** What follows `--` on bwrap's command line. */
+  command: string[];
+}
+
+/** Builds the bubblewrap invocation running `command` with `bash -c` in one sandbox. */
+export function buildBwrapInvocation(
+  opts: ResolvedLocalOptions,
+  paths: SandboxPaths,
+  etcEntries: string[],
+  exec: { cwd: string; env: Record<string, string>; command: string },
+): BwrapInvocation {
+  const uid = String(SANDBOX_UID);
+  const options = [
+    '--unshare-all',
+    // Named explicitly so --disable-userns is accepted: no nested namespaces from inside.
+    '--unshare-user',
+    '--disable-userns',
+    ...(opts.network === 'shared' ? ['--share-net'] : []),
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop', 'ALL',
+    '--uid', uid,
+    '--gid', uid,
+    '--hostname', 'sandbox',
+    '--ro-bind', '/usr', '/usr',
+    '--symlink', 'usr/bin', '/bin',
+    '--symlink', 'usr/sbin', '/sbin',
+    '--symlink', 'usr/lib', '/lib',
+    ...(existsSync('/usr/lib64') ? ['--symlink', 'usr/lib64', '/lib64'] : []),
+    '--proc', '/proc',
+    '--dev', '/dev',
+    // /dev/shm and /tmp are host memory, so both get a size; /dev itself is made read-only.
+    '--size', String(Math.min(opts.limits.tmpBytes, 64 * 1024 * 1024)), '--tmpfs', '/dev/shm',
+    '--remount-ro', '/dev',
+    '--size', String(opts.limits.tmpBytes), '--tmpfs', '/tmp',
+    '--dir', '/etc',
+    ...etcEntries.flatMap((name) => ['--ro-bind', `/etc/${name}`, `/etc/${name}`]),
+    '--ro-bind', paths.passwd, '/etc/passwd',
+    '--ro-bind', paths.group, '/etc/group',
+    '--bind', paths.home, HOME_DIR,
+    '--bind', paths.work, WORK_DIR,
+    ...opts.readOnlyBinds.flatMap((b) => ['--ro-bind', b.source, b.target]),
+    '--chdir', exec.cwd,
+    '--clearenv',
+    ...Object.entries(sandboxEnv(opts, exec.env)).flatMap(([k, v]) => ['--setenv', k, v]),
+  ];
+  const { limits } = opts;
+  const command = [
+    '/bin/bash', '-c', CLOSE_INHERITED_FDS, 'sandbox',
+    // setrlimit from inside, after the user namespace exists: the limits then count this
+    // sandbox's processes only, and soft = hard so the command cannot raise them again.
+    '/usr/bin/prlimit',
+    `--nproc=${limits.maxProcesses}`,
+    `--as=${limits.memoryBytes}`,
+    `--cpu=${limits.cpuSeconds}`,
+    `--fsize=${limits.fileSizeBytes}`,
+    `--nofile=${limits.openFiles}`,
+    '--core=0',
+    '--',
+    // If the host runs out of memory anyway, the kernel kills sandbox processes first.
+    '/usr/bin/choom', '-n', '1000', '--',
+    '/bin/bash', '-c', exec.command,
+  ];
+  return { options, command };
+}
+
+function sandboxEnv(opts: ResolvedLocalOptions, callerEnv: Record<string, string>) {
+  const extraPath = opts.readOnlyBinds.filter((b) => b.onPath).map((b) => b.target);
+  return {
+    PATH: [...extraPath, '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
+    HOME: HOME_DIR,
+    USER: 'user',
+    LOGNAME: 'user',
+    LANG: 'C.UTF-8',
+    TMPDIR: '/tmp',
+    ...callerEnv,
+  };
+}
