@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -14,7 +15,7 @@ import { chatEventSignal, stateQuery } from './definitions.js';
 import type { ConversationInput, ConversationResult, ConversationState } from './definitions.js';
 import { IDLE_CLOSE_AFTER, LLM_ACTIVITY, SEEN_EVENT_IDS_KEPT, STORE_ACTIVITY, TURNS_PER_RUN } from './policies.js';
 
-const store = proxyActivities<Activities>(STORE_ACTIVITY);
+const store = proxyLocalActivities<Activities>(STORE_ACTIVITY);
 const llm = proxyActivities<Activities>(LLM_ACTIVITY);
 
 /**

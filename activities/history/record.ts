@@ -27,22 +27,19 @@ const assistantExternalId = (turnId: string) => `${turnId}:reply`;
  */
 export async function recordUserMessage(db: Db, bus: EventBus, input: RecordUserMessageInput) {
   const { event, key, conversationId } = input;
-  const identityId = await ensureIdentity(db, key, event);
+  const author = await ensureIdentity(db, key, event);
+  const receivedAt = new Date(event.receivedAt);
   const message = await insertOnce(db, conversationId, event.eventId, async (tx) => {
-    const identity = await tx.chatIdentity.findUniqueOrThrow({ where: { id: identityId } });
     await tx.conversation.upsert({
       where: { id: conversationId },
-      update: { lastMessageAt: new Date(event.receivedAt) },
+      update: { lastMessageAt: receivedAt },
       create: {
         id: conversationId,
-        ownerId: identity.userId,
-        platform: key.platform,
-        workspaceId: key.workspaceId,
-        channelId: key.channelId,
-        threadId: key.threadId,
+        ownerId: author.userId,
+        ...key,
         workflowId: conversationWorkflowId(key),
         title: event.text.slice(0, 80),
-        lastMessageAt: new Date(event.receivedAt),
+        lastMessageAt: receivedAt,
       },
     });
     return tx.message.create({
@@ -52,9 +49,10 @@ export async function recordUserMessage(db: Db, bus: EventBus, input: RecordUser
         externalId: event.eventId,
         role: 'user',
         content: event.text,
-        authorIdentityId: identityId,
-        createdAt: new Date(event.receivedAt),
+        authorIdentityId: author.id,
+        createdAt: receivedAt,
       },
+      select: STORED,
     });
   });
   await bus.publish({
@@ -83,6 +81,7 @@ export async function recordAssistantMessage(db: Db, bus: EventBus, input: Recor
         promptTokens: input.usage?.promptTokens ?? null,
         completionTokens: input.usage?.completionTokens ?? null,
       },
+      select: STORED,
     }),
   );
   const base = { conversationId: input.conversationId, turnId: input.turnId, messageId: message.id };
@@ -92,28 +91,37 @@ export async function recordAssistantMessage(db: Db, bus: EventBus, input: Recor
 }
 
 type Tx = Prisma.TransactionClient;
+const STORED = { id: true, seq: true, isError: true } as const;
 type StoredMessage = { id: string; seq: number; isError: boolean };
 
-/** Runs `create` in a transaction unless the message with this external id exists. */
-async function insertOnce<T extends StoredMessage>(
+/**
+ * Inserts the message unless one with this external id exists. Insert first, look up on
+ * conflict: the common case (a new message) costs no extra query.
+ */
+async function insertOnce(
   db: Db,
   conversationId: string,
   externalId: string,
-  create: (tx: Tx) => Promise<T>,
+  create: (tx: Tx) => Promise<StoredMessage>,
 ): Promise<StoredMessage> {
-  const where = { conversationId_externalId: { conversationId, externalId } };
-  const existing = await db.message.findUnique({ where });
-  if (existing) return existing;
   try {
     return await db.$transaction((tx) => create(tx));
   } catch (err) {
-    // A concurrent attempt (an activity retried while the first still ran) won the race.
-    if (isUniqueViolation(err)) return db.message.findUniqueOrThrow({ where });
-    throw err;
+    // A retried activity, or a concurrent attempt, already stored it.
+    if (!isUniqueViolation(err)) throw err;
+    return db.message.findUniqueOrThrow({
+      where: { conversationId_externalId: { conversationId, externalId } },
+      select: STORED,
+    });
   }
 }
 
-async function ensureIdentity(db: Db, key: ConversationKey, event: ChatEvent): Promise<string> {
+/** The author's chat identity, creating a user for a person seen for the first time. */
+async function ensureIdentity(
+  db: Db,
+  key: ConversationKey,
+  event: ChatEvent,
+): Promise<{ id: string; userId: string }> {
   const where = {
     platform_workspaceId_platformUserId: {
       platform: key.platform,
@@ -121,8 +129,9 @@ async function ensureIdentity(db: Db, key: ConversationKey, event: ChatEvent): P
       platformUserId: event.author.platformUserId,
     },
   };
-  const found = await db.chatIdentity.findUnique({ where });
-  if (found) return found.id;
+  const select = { id: true, userId: true } as const;
+  const found = await db.chatIdentity.findUnique({ where, select });
+  if (found) return found;
   try {
     const displayName = event.author.displayName ?? event.author.platformUserId;
     const user = await db.user.create({
@@ -137,11 +146,11 @@ async function ensureIdentity(db: Db, key: ConversationKey, event: ChatEvent): P
           },
         },
       },
-      include: { identities: true },
+      select: { identities: { select } },
     });
-    return user.identities[0]!.id;
+    return user.identities[0]!;
   } catch (err) {
-    if (isUniqueViolation(err)) return (await db.chatIdentity.findUniqueOrThrow({ where })).id;
+    if (isUniqueViolation(err)) return db.chatIdentity.findUniqueOrThrow({ where, select });
     throw err;
   }
 }

@@ -29,3 +29,6 @@ export type {
   LocalSandboxProviderOptions,
   ReadOnlyBind,
 } from './local/options.js';
+export { E2BSandboxProvider } from './e2b/e2b-provider.js';
+export type { E2BSandbox } from './e2b/e2b-sandbox.js';
+export type { E2BSandboxProviderOptions } from './e2b/options.js';

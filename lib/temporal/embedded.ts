@@ -34,6 +34,9 @@ export async function startEmbeddedTemporal(opts: {
       dbFilename: path.join(opts.dataDir, 'temporal.db'),
       ui: false,
       log: { format: 'json', level: opts.serverLogLevel ?? 'warn' },
+      // Hands an activity to the worker in the reply to the workflow task that scheduled it,
+      // skipping a matching round trip per LLM call (off by default in the server).
+      extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
     },
   });
   return {

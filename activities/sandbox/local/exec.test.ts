@@ -77,7 +77,10 @@ describe('LocalSandbox.exec', () => {
   it('kills the whole process tree on timeout', async () => {
     const sbx = await provider.create();
     const tag = 900_000 + Math.floor(Math.random() * 90_000);
-    const r = await sbx.exec(treeCommand(tag), { timeoutMs: 700 });
+    const run = sbx.exec(treeCommand(tag), { timeoutMs: 1_500 });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    for (const t of [tag, tag + 1, tag + 2]) expect(await pidsRunning(`sleep ${t}`)).toHaveLength(1);
+    const r = await run;
     expect(r.timedOut).toBe(true);
     expect(r.exitCode).toBe(137);
     expect(r.durationMs).toBeLessThan(5_000);
@@ -91,7 +94,7 @@ describe('LocalSandbox.exec', () => {
     const controller = new AbortController();
     const run = sbx.exec(treeCommand(tag), { signal: controller.signal });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect((await pidsRunning(`sleep ${tag}`)).length).toBe(1);
+    for (const t of [tag, tag + 1, tag + 2]) expect(await pidsRunning(`sleep ${t}`)).toHaveLength(1);
     controller.abort();
     await expect(run).rejects.toThrow(SandboxAbortedError);
     for (const t of [tag, tag + 1, tag + 2]) expect(await allGone(`sleep ${t}`)).toBe(true);

@@ -1,0 +1,104 @@
+/**
+ * Local (bubblewrap) sandbox figures: create + exec `true` + kill, warm exec latency, and
+ * memory per sandbox, idle and while running a command.
+ *   npx tsx bench/sandbox.ts   (as root, like CI; needs bubblewrap and util-linux)
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { LocalSandboxProvider } from '../activities/sandbox/index.js';
+import { formatMs, percentiles } from './stats.js';
+
+const RUNS = 100;
+const CONCURRENT = 10;
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+function report(label: string, samples: number[]) {
+  const { p50, p99 } = percentiles(samples);
+  console.log(`${label.padEnd(34)} p50 ${formatMs(p50)}   p99 ${formatMs(p99)}   (n=${samples.length})`);
+}
+
+/** Proportional set size (shared pages split among sharers) of the live processes of `uid`, in KiB. */
+async function pssOfUid(uid: number): Promise<{ kib: number; processes: number }> {
+  let kib = 0;
+  let processes = 0;
+  for (const name of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const status = await fs.readFile(`/proc/${name}/status`, 'utf8').catch(() => '');
+    if (!new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status)) continue;
+    // bwrap's reaper lingers as a zombie until the host's init collects it; it holds no memory.
+    if (/^State:\s+Z/m.test(status)) continue;
+    const rollup = await fs.readFile(`/proc/${name}/smaps_rollup`, 'utf8').catch(() => '');
+    kib += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    processes++;
+  }
+  return { kib, processes };
+}
+
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-bench-'));
+await fs.chmod(dataDir, 0o711);
+const root = path.join(dataDir, 'sandboxes');
+const provider = new LocalSandboxProvider({ root });
+try {
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(
+    `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.release()}, load ${load}`,
+  );
+  console.log(execFileSync('/usr/bin/bwrap', ['--version'], { encoding: 'utf8' }).trim());
+
+  const warmup = await provider.create();
+  await warmup.exec('true');
+  await warmup.kill();
+
+  const cycle: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    cycle.push(
+      await timed(async () => {
+        const sbx = await provider.create();
+        await sbx.exec('true');
+        await sbx.kill();
+      }),
+    );
+  }
+  report('create + exec true + kill', cycle);
+
+  const sbx = await provider.create();
+  for (let i = 0; i < 5; i++) await sbx.exec('true');
+  const warm: number[] = [];
+  for (let i = 0; i < RUNS; i++) warm.push(await timed(() => sbx.exec('true')));
+  report('warm exec true', warm);
+  const file: number[] = [];
+  for (let i = 0; i < RUNS; i++) file.push(await timed(() => sbx.writeFile('f.txt', 'x')));
+  report('writeFile (small)', file);
+  await sbx.kill();
+
+  // An idle local sandbox is only a folder: nothing runs between commands.
+  const idle = await Promise.all(Array.from({ length: CONCURRENT }, () => provider.create()));
+  const hostUid = process.getuid?.() === 0 ? 1_900_000_000 : (process.getuid?.() ?? -1);
+  const idleMem = await pssOfUid(hostUid);
+  const du = execFileSync('du', ['-sk', root], { encoding: 'utf8' }).split('\t')[0];
+  console.log(
+    `idle sandboxes: ${idleMem.processes} processes, ${idleMem.kib} KiB PSS for ${CONCURRENT}; ` +
+      `disk ${Number(du) / CONCURRENT} KiB each`,
+  );
+
+  // While a command runs: bwrap, its pid-1 reaper, and the command (here `sleep`).
+  const running = idle.map((s) => s.exec('sleep 5'));
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const busy = await pssOfUid(hostUid);
+  console.log(
+    `per running command: ${(busy.kib / CONCURRENT / 1024).toFixed(2)} MiB PSS, ` +
+      `${busy.processes / CONCURRENT} processes (${CONCURRENT} sandboxes running sleep)`,
+  );
+  await Promise.all(running);
+  await Promise.all(idle.map((s) => s.kill()));
+} finally {
+  await fs.rm(dataDir, { recursive: true, force: true });
+}
