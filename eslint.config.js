@@ -2,12 +2,24 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.dynamiq/', '.tools/', 'lib/db/generated/', 'web/app/dist/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.dynamiq/',
+      '.tools/',
+      'lib/db/generated/',
+      'web/app/dist/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
@@ -20,12 +32,32 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'os', 'http', 'https', 'net', 'child_process'], message: 'Workflows are deterministic: do I/O in an activity.' },
-            { group: ['../activities/*', '../lib/*', '../bots/*', '../web/*'], allowTypeImports: true, message: 'Workflows import only types from other parts.' },
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'crypto',
+                'os',
+                'http',
+                'https',
+                'net',
+                'child_process',
+              ],
+              message: 'Workflows are deterministic: do I/O in an activity.',
+            },
+            {
+              group: ['../activities/*', '../lib/*', '../bots/*', '../web/*'],
+              allowTypeImports: true,
+              message: 'Workflows import only types from other parts.',
+            },
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'process', message: 'Workflows must not read the environment.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Workflows must not read the environment.' },
+      ],
     },
   },
 );

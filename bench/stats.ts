@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 
 export function percentiles(values: number[]): { p50: number; p95: number; p99: number } {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 

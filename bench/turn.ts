@@ -22,7 +22,14 @@ const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-bench-'));
 const token = 'bench-token-0123456789abcdefghij';
 const port = 20000 + Math.floor(Math.random() * 20000);
 const app = spawn(process.execPath, ['--import', 'tsx', 'bin/dynamiq.ts', 'start'], {
-  env: { ...process.env, DYNAMIQ_DATA_DIR: dataDir, PORT: String(port), LLM_BASE_URL: llm.baseUrl, DYNAMIQ_API_TOKEN: token, LOG_LEVEL: 'warn' },
+  env: {
+    ...process.env,
+    DYNAMIQ_DATA_DIR: dataDir,
+    PORT: String(port),
+    LLM_BASE_URL: llm.baseUrl,
+    DYNAMIQ_API_TOKEN: token,
+    LOG_LEVEL: 'warn',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 await new Promise<void>((resolve, reject) => {
@@ -37,7 +44,11 @@ async function newConversation(): Promise<string> {
   return ((await res.json()) as { conversation: { id: string } }).conversation.id;
 }
 
-interface Sample { accepted: number; llm: number; final: number }
+interface Sample {
+  accepted: number;
+  llm: number;
+  final: number;
+}
 
 async function turn(conversationId: string, n: number): Promise<Sample> {
   const text = `bench turn ${n} ${Math.random()}`;
@@ -52,11 +63,13 @@ async function turn(conversationId: string, n: number): Promise<Sample> {
   const decoder = new TextDecoder();
   for await (const chunk of res.body!) {
     buffered += decoder.decode(chunk, { stream: true });
-    if (Number.isNaN(accepted) && buffered.includes('event: accepted')) accepted = performance.now() - t0;
+    if (Number.isNaN(accepted) && buffered.includes('event: accepted'))
+      accepted = performance.now() - t0;
   }
   const final = performance.now() - t0;
   const events = parseSse(buffered);
-  if (events.at(-1)?.event !== 'message') throw new Error(`turn ${n} ended without its message: ${buffered}`);
+  if (events.at(-1)?.event !== 'message')
+    throw new Error(`turn ${n} ended without its message: ${buffered}`);
   const req = llm.requests.find((r) => r.messages.at(-1)?.content === text);
   return { accepted, llm: req ? req.receivedAt - t0 : NaN, final };
 }
@@ -75,7 +88,9 @@ async function run(concurrency: number, turns: number): Promise<Sample[]> {
 
 try {
   await run(4, WARMUP);
-  console.log(`turn overhead, zero-latency fake LLM, ${os.cpus().length} cores, embedded Temporal + PGlite`);
+  console.log(
+    `turn overhead, zero-latency fake LLM, ${os.cpus().length} cores, embedded Temporal + PGlite`,
+  );
   for (const c of LEVELS) {
     llm.requests.length = 0;
     const started = performance.now();
@@ -83,9 +98,13 @@ try {
     const seconds = (performance.now() - started) / 1000;
     for (const k of ['accepted', 'llm', 'final'] as const) {
       const p = percentiles(samples.map((s) => s[k]));
-      console.log(`  c=${String(c).padStart(2)} ${k.padEnd(8)} p50 ${formatMs(p.p50)}  p95 ${formatMs(p.p95)}  p99 ${formatMs(p.p99)}`);
+      console.log(
+        `  c=${String(c).padStart(2)} ${k.padEnd(8)} p50 ${formatMs(p.p50)}  p95 ${formatMs(p.p95)}  p99 ${formatMs(p.p99)}`,
+      );
     }
-    console.log(`  c=${String(c).padStart(2)} throughput ${(samples.length / seconds).toFixed(1)} turns/s over ${samples.length} turns`);
+    console.log(
+      `  c=${String(c).padStart(2)} throughput ${(samples.length / seconds).toFixed(1)} turns/s over ${samples.length} turns`,
+    );
   }
   console.log(`  peak RSS: app ${await peakRssMiB(app.pid!)} MiB`);
 } finally {

@@ -24,14 +24,19 @@ async function main(): Promise<number> {
     const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
     try {
       const { applied } = await migrate(database.sql);
-      log.info(applied.length ? { applied } : {}, applied.length ? 'migrations applied' : 'database is up to date');
+      log.info(
+        applied.length ? { applied } : {},
+        applied.length ? 'migrations applied' : 'database is up to date',
+      );
     } finally {
       await database.close();
     }
     return 0;
   }
   if (command !== 'start') {
-    console.error(`Unknown command "${command}". Use: dynamiq start [--role api|worker] | dynamiq migrate`);
+    console.error(
+      `Unknown command "${command}". Use: dynamiq start [--role api|worker] | dynamiq migrate`,
+    );
     return 2;
   }
 
@@ -46,7 +51,8 @@ async function main(): Promise<number> {
   // Temporal's core logs through its own runtime; keep it to warnings and above.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const app = await startDynamiq(config, roles, log);
-  if (app.url) console.log(`Dynamiq is running: API at ${app.url} (roles: ${[...roles].join(', ')})`);
+  if (app.url)
+    console.log(`Dynamiq is running: API at ${app.url} (roles: ${[...roles].join(', ')})`);
 
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { conversationIdFor, conversationWorkflowId } from './conversation-key.js';
 
-const key = { platform: 'slack' as const, workspaceId: 'T01', channelId: 'C42', threadId: '1732530000.000100' };
+const key = {
+  platform: 'slack' as const,
+  workspaceId: 'T01',
+  channelId: 'C42',
+  threadId: '1732530000.000100',
+};
 
 describe('conversation ids from a conversation key', () => {
   it('are stable, so a redelivered webhook names the same conversation and workflow', () => {
@@ -23,6 +28,8 @@ describe('conversation ids from a conversation key', () => {
   });
 
   it('are valid UUIDs for the database', () => {
-    expect(conversationIdFor(key)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(conversationIdFor(key)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 });

@@ -18,12 +18,15 @@ export async function deliverChatEvent(
   const conversationId = conversationIdFor(event.conversation);
   const workflowId = conversationWorkflowId(event.conversation);
   const input: ConversationInput = { conversationId, key: event.conversation };
-  await client.workflow.signalWithStart<typeof conversationWorkflow, [ChatEvent]>('conversationWorkflow', {
-    workflowId,
-    taskQueue,
-    args: [input],
-    signal: chatEventSignal,
-    signalArgs: [event],
-  });
+  await client.workflow.signalWithStart<typeof conversationWorkflow, [ChatEvent]>(
+    'conversationWorkflow',
+    {
+      workflowId,
+      taskQueue,
+      args: [input],
+      signal: chatEventSignal,
+      signalArgs: [event],
+    },
+  );
   return { conversationId, workflowId };
 }

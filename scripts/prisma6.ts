@@ -40,7 +40,9 @@ export async function diffSchemas(from: string | null, to: string): Promise<stri
     };
     const toFile = await withUrl(to, 'to.prisma');
     const fromArgs =
-      from === null ? ['--from-empty'] : ['--from-schema-datamodel', await withUrl(from, 'from.prisma')];
+      from === null
+        ? ['--from-empty']
+        : ['--from-schema-datamodel', await withUrl(from, 'from.prisma')];
     return execFileSync(
       bin,
       ['migrate', 'diff', ...fromArgs, '--to-schema-datamodel', toFile, '--script'],

@@ -20,7 +20,13 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-record-'));
 const llm = await startFakeOpenAI();
 const token = 'record-history-token-0123456789';
-const config = loadConfig({ DYNAMIQ_DATA_DIR: dataDir, PORT: '0', LLM_BASE_URL: llm.baseUrl, DYNAMIQ_API_TOKEN: token, LOG_LEVEL: 'warn' });
+const config = loadConfig({
+  DYNAMIQ_DATA_DIR: dataDir,
+  PORT: '0',
+  LLM_BASE_URL: llm.baseUrl,
+  DYNAMIQ_API_TOKEN: token,
+  LOG_LEVEL: 'warn',
+});
 const app = await startDynamiq(config, new Set(['api', 'worker']), createLogger('warn'));
 try {
   const call = (p: string, body: unknown) =>
@@ -29,10 +35,18 @@ try {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-  const { conversation } = (await (await call('/api/conversations', {})).json()) as { conversation: { id: string } };
-  await readSse(await call(`/api/conversations/${conversation.id}/messages`, { text: 'first question' }));
-  await readSse(await call(`/api/conversations/${conversation.id}/messages`, { text: 'second question' }));
-  const row = await app.database.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } });
+  const { conversation } = (await (await call('/api/conversations', {})).json()) as {
+    conversation: { id: string };
+  };
+  await readSse(
+    await call(`/api/conversations/${conversation.id}/messages`, { text: 'first question' }),
+  );
+  await readSse(
+    await call(`/api/conversations/${conversation.id}/messages`, { text: 'second question' }),
+  );
+  const row = await app.database.prisma.conversation.findUniqueOrThrow({
+    where: { id: conversation.id },
+  });
   const client = await connectClient({ address: app.temporalAddress, namespace: 'default' });
   const history = await client.workflow.getHandle(row.workflowId).fetchHistory();
   await client.connection.close();

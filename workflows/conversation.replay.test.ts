@@ -5,17 +5,24 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../test/fixtures/${name}`, import.meta.url));
+const fixture = (name: string) =>
+  fileURLToPath(new URL(`../test/fixtures/${name}`, import.meta.url));
 
 async function recordedHistory() {
-  return historyFromJSON(JSON.parse(await fs.readFile(fixture('conversation-history.json'), 'utf8')));
+  return historyFromJSON(
+    JSON.parse(await fs.readFile(fixture('conversation-history.json'), 'utf8')),
+  );
 }
 
 /** A history recorded from a real two-turn conversation must replay under today's code. */
 describe('conversation workflow replay', () => {
   it('replays the recorded history without a determinism error', async () => {
     await expect(
-      Worker.runReplayHistory({ workflowBundle: { code: inject('workflowBundle') } }, await recordedHistory(), 'recorded'),
+      Worker.runReplayHistory(
+        { workflowBundle: { code: inject('workflowBundle') } },
+        await recordedHistory(),
+        'recorded',
+      ),
     ).resolves.toBeUndefined();
   });
 
@@ -24,7 +31,11 @@ describe('conversation workflow replay', () => {
       workflowsPath: fixture('reordered-conversation-workflow.ts'),
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
     });
-    const replay = Worker.runReplayHistory({ workflowBundle: altered }, await recordedHistory(), 'recorded');
+    const replay = Worker.runReplayHistory(
+      { workflowBundle: altered },
+      await recordedHistory(),
+      'recorded',
+    );
     await expect(replay).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

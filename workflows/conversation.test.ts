@@ -25,7 +25,12 @@ describe('the conversation workflow on a real Temporal server', () => {
     await llm?.close();
   });
 
-  const key: ConversationKey = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', threadId: `${Date.now()}.0001` };
+  const key: ConversationKey = {
+    platform: 'slack',
+    workspaceId: 'T1',
+    channelId: 'C1',
+    threadId: `${Date.now()}.0001`,
+  };
   const event = (eventId: string, text: string): ChatEvent => ({
     eventId,
     conversation: key,
@@ -34,15 +39,21 @@ describe('the conversation workflow on a real Temporal server', () => {
     receivedAt: new Date().toISOString(),
   });
   const send = (e: ChatEvent) =>
-    client.workflow.signalWithStart<typeof conversationWorkflow, [ChatEvent]>('conversationWorkflow', {
-      workflowId: conversationWorkflowId(key),
-      taskQueue: app.taskQueue,
-      args: [{ conversationId: conversationIdFor(key), key, turnsPerRun: 2 }],
-      signal: chatEventSignal,
-      signalArgs: [e],
-    });
+    client.workflow.signalWithStart<typeof conversationWorkflow, [ChatEvent]>(
+      'conversationWorkflow',
+      {
+        workflowId: conversationWorkflowId(key),
+        taskQueue: app.taskQueue,
+        args: [{ conversationId: conversationIdFor(key), key, turnsPerRun: 2 }],
+        signal: chatEventSignal,
+        signalArgs: [e],
+      },
+    );
   const messages = () =>
-    app.database.prisma.message.findMany({ where: { conversationId: conversationIdFor(key) }, orderBy: { seq: 'asc' } });
+    app.database.prisma.message.findMany({
+      where: { conversationId: conversationIdFor(key) },
+      orderBy: { seq: 'asc' },
+    });
   const until = async (check: () => Promise<boolean>) => {
     for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
   };
@@ -66,7 +77,9 @@ describe('the conversation workflow on a real Temporal server', () => {
     const handle = client.workflow.getHandle(conversationWorkflowId(key));
     const described = await handle.describe();
     expect(described.runId).not.toBe(first.signaledRunId);
-    const firstRun = await client.workflow.getHandle(conversationWorkflowId(key), first.signaledRunId).describe();
+    const firstRun = await client.workflow
+      .getHandle(conversationWorkflowId(key), first.signaledRunId)
+      .describe();
     expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
 
     await send(event('ev-2', 'two')); // redelivered after continue-as-new: still known
@@ -75,7 +88,9 @@ describe('the conversation workflow on a real Temporal server', () => {
     expect(await messages()).toHaveLength(6);
 
     // The Slack user became a Dynamiq user with a chat identity on first contact.
-    const identity = await app.database.prisma.chatIdentity.findFirstOrThrow({ where: { platform: 'slack', platformUserId: 'U1' } });
+    const identity = await app.database.prisma.chatIdentity.findFirstOrThrow({
+      where: { platform: 'slack', platformUserId: 'U1' },
+    });
     expect(identity.displayName).toBe('Grace');
   });
 });

@@ -13,7 +13,13 @@ import type { Activities } from '../activities/index.js';
 import type { ChatEvent } from '../bots/chat-event.js';
 import { chatEventSignal, stateQuery } from './definitions.js';
 import type { ConversationInput, ConversationResult, ConversationState } from './definitions.js';
-import { IDLE_CLOSE_AFTER, LLM_ACTIVITY, SEEN_EVENT_IDS_KEPT, STORE_ACTIVITY, TURNS_PER_RUN } from './policies.js';
+import {
+  IDLE_CLOSE_AFTER,
+  LLM_ACTIVITY,
+  SEEN_EVENT_IDS_KEPT,
+  STORE_ACTIVITY,
+  TURNS_PER_RUN,
+} from './policies.js';
 
 const store = proxyLocalActivities<Activities>(STORE_ACTIVITY);
 const llm = proxyActivities<Activities>(LLM_ACTIVITY);
@@ -34,16 +40,13 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     seen.add(event.eventId);
     pending.push(event);
   });
-  setHandler(
-    stateQuery,
-    (): ConversationState => ({
-      conversationId: input.conversationId,
-      status: current ? 'working' : 'idle',
-      currentTurnId: current?.eventId ?? null,
-      queued: pending.length,
-      turnsCompleted,
-    }),
-  );
+  setHandler(stateQuery, (): ConversationState => ({
+    conversationId: input.conversationId,
+    status: current ? 'working' : 'idle',
+    currentTurnId: current?.eventId ?? null,
+    queued: pending.length,
+    turnsCompleted,
+  }));
 
   for (;;) {
     const hasWork = await condition(() => pending.length > 0, IDLE_CLOSE_AFTER);
@@ -58,7 +61,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     turnsCompleted++;
     turnsThisRun++;
 
-    if (turnsThisRun >= (input.turnsPerRun ?? TURNS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
+    if (
+      turnsThisRun >= (input.turnsPerRun ?? TURNS_PER_RUN) ||
+      workflowInfo().continueAsNewSuggested
+    ) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof conversationWorkflow>({
         conversationId: input.conversationId,

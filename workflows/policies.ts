@@ -14,7 +14,12 @@ export const SEEN_EVENT_IDS_KEPT = 500;
  */
 export const STORE_ACTIVITY: LocalActivityOptions = {
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
+  retry: {
+    initialInterval: '200 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 20,
+  },
 };
 
 /**

@@ -18,7 +18,12 @@ describe('configuration from the environment', () => {
     expect(config.port).toBe(3000);
     expect(config.dataDir).toBe(path.resolve('/srv/app/.dynamiq'));
     expect(config.databaseUrl).toBeUndefined();
-    expect(config.temporal).toMatchObject({ address: undefined, namespace: 'default', taskQueue: 'dynamiq', tls: false });
+    expect(config.temporal).toMatchObject({
+      address: undefined,
+      namespace: 'default',
+      taskQueue: 'dynamiq',
+      tls: false,
+    });
     expect(config.llm.configured).toBe(false);
     expect(config.publicUrl).toBe('http://localhost:3000');
   });
@@ -42,8 +47,16 @@ describe('configuration from the environment', () => {
     expect(config.port).toBe(8080);
     expect(config.publicUrl).toBe('https://dynamiq.example.com');
     expect(config.dataDir).toBe('/var/lib/dynamiq');
-    expect(config.temporal).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', tls: true });
-    expect(config.llm).toMatchObject({ baseUrl: 'http://localhost:11434/v1', model: 'llama3.1', configured: true });
+    expect(config.temporal).toMatchObject({
+      address: 'ns.acct.tmprl.cloud:7233',
+      namespace: 'ns.acct',
+      tls: true,
+    });
+    expect(config.llm).toMatchObject({
+      baseUrl: 'http://localhost:11434/v1',
+      model: 'llama3.1',
+      configured: true,
+    });
   });
 
   it('names each malformed variable and what it expects, in one line each', () => {
@@ -65,7 +78,10 @@ describe('configuration from the environment', () => {
   });
 
   it('never echoes a secret value in an error', () => {
-    const problems = problemsOf({ DYNAMIQ_API_TOKEN: 'tiny-secret', DATABASE_URL: 'mysql://user:pw@h/db' });
+    const problems = problemsOf({
+      DYNAMIQ_API_TOKEN: 'tiny-secret',
+      DATABASE_URL: 'mysql://user:pw@h/db',
+    });
     expect(problems.join('\n')).not.toMatch(/tiny-secret|pw@h/);
     expect(problems.join('\n')).toContain('hidden');
   });

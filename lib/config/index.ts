@@ -50,7 +50,7 @@ export interface Config {
     projectId: string | undefined;
     environment: Env['PIPEDREAM_ENVIRONMENT'];
   };
-  composio: { apiKey: string | undefined };
+  composio: { apiKey: string | undefined; projectId: string | undefined };
 }
 
 /**
@@ -64,7 +64,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
         const got = env[name];
-        const shown = got === undefined ? 'unset' : isSecretName(name) ? 'hidden' : JSON.stringify(got);
+        const shown =
+          got === undefined ? 'unset' : isSecretName(name) ? 'hidden' : JSON.stringify(got);
         return `${name} ${issue.message} (got ${shown})`;
       }),
     );
@@ -87,7 +88,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       apiKey: e.TEMPORAL_API_KEY,
-      tls: e.TEMPORAL_TLS || e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS_CERT_PATH !== undefined,
+      tls:
+        e.TEMPORAL_TLS ||
+        e.TEMPORAL_API_KEY !== undefined ||
+        e.TEMPORAL_TLS_CERT_PATH !== undefined,
       tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
       tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
       cliPath: e.TEMPORAL_CLI_PATH,
@@ -111,7 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       projectId: e.PIPEDREAM_PROJECT_ID,
       environment: e.PIPEDREAM_ENVIRONMENT,
     },
-    composio: { apiKey: e.COMPOSIO_API_KEY },
+    composio: { apiKey: e.COMPOSIO_API_KEY, projectId: e.COMPOSIO_PROJECT_ID },
   };
 }
 

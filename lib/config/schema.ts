@@ -5,7 +5,9 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-const optionalUrl = optionalString.pipe(z.url({ error: 'must be a URL such as https://example.com' }).optional());
+const optionalUrl = optionalString.pipe(
+  z.url({ error: 'must be a URL such as https://example.com' }).optional(),
+);
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .optional()
@@ -82,6 +84,7 @@ export const envSchema = z.object({
   PIPEDREAM_PROJECT_ID: optionalString,
   PIPEDREAM_ENVIRONMENT: z.enum(['development', 'production']).default('development'),
   COMPOSIO_API_KEY: optionalString,
+  COMPOSIO_PROJECT_ID: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -45,7 +45,8 @@ async function openPostgres(url: string): Promise<Database> {
           await client.query('BEGIN');
           await fn({
             exec: async (t) => void (await client.query(t)),
-            query: async <T>(t: string, p: unknown[] = []) => (await client.query(t, p)).rows as T[],
+            query: async <T>(t: string, p: unknown[] = []) =>
+              (await client.query(t, p)).rows as T[],
           });
           await client.query('COMMIT');
         } catch (err) {

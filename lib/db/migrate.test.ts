@@ -34,7 +34,10 @@ async function freshDatabase(kind: Kind): Promise<Database> {
 // The SQL Prisma itself writes for schema.prisma on an empty database (computed once: slow).
 let schemaSql: string;
 beforeAll(async () => {
-  schemaSql = await diffSchemas(null, await fs.readFile(path.join(MIGRATIONS_DIR, '../schema.prisma'), 'utf8'));
+  schemaSql = await diffSchemas(
+    null,
+    await fs.readFile(path.join(MIGRATIONS_DIR, '../schema.prisma'), 'utf8'),
+  );
 });
 
 describe.each<Kind>(['pglite', 'postgres'])('migrations on %s', (kind) => {
@@ -53,11 +56,17 @@ describe.each<Kind>(['pglite', 'postgres'])('migrations on %s', (kind) => {
     const first = await migrate(db.sql);
     expect(first.applied.length).toBeGreaterThan(0);
     expect((await migrate(db.sql)).applied).toEqual([]);
-    const rows = await db.sql.query<{ migration_name: string; checksum: string; applied_steps_count: number }>(
+    const rows = await db.sql.query<{
+      migration_name: string;
+      checksum: string;
+      applied_steps_count: number;
+    }>(
       'SELECT migration_name, checksum, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
     );
     for (const row of rows) {
-      const file = await fs.readFile(path.join(MIGRATIONS_DIR, row.migration_name, 'migration.sql'));
+      const file = await fs.readFile(
+        path.join(MIGRATIONS_DIR, row.migration_name, 'migration.sql'),
+      );
       expect(row.checksum).toBe(createHash('sha256').update(file).digest('hex'));
       expect(row.applied_steps_count).toBe(1);
     }
@@ -76,11 +85,18 @@ describe.each<Kind>(['pglite', 'postgres'])('migrations on %s', (kind) => {
 
     await fs.writeFile(path.join(dir, '001_a/migration.sql'), 'CREATE TABLE a (id int);');
     await fs.mkdir(path.join(dir, '002_b'));
-    await fs.writeFile(path.join(dir, '002_b/migration.sql'), 'CREATE TABLE b (id int); SELECT no_such_function();');
+    await fs.writeFile(
+      path.join(dir, '002_b/migration.sql'),
+      'CREATE TABLE b (id int); SELECT no_such_function();',
+    );
     await expect(migrate(db.sql, dir)).rejects.toThrow(/no_such_function/);
-    const tables = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'b'`);
+    const tables = await db.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'b'`,
+    );
     expect(tables[0]!.n).toBe(0);
-    const recorded = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "_prisma_migrations" WHERE migration_name = '002_b'`);
+    const recorded = await db.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "_prisma_migrations" WHERE migration_name = '002_b'`,
+    );
     expect(recorded[0]!.n).toBe(0);
   });
 
@@ -88,20 +104,50 @@ describe.each<Kind>(['pglite', 'postgres'])('migrations on %s', (kind) => {
     const db = await freshDatabase(kind);
     await migrate(db.sql);
     const user = await db.prisma.user.create({
-      data: { displayName: 'Ada', identities: { create: { platform: 'slack', workspaceId: 'T1', platformUserId: 'U1' } } },
+      data: {
+        displayName: 'Ada',
+        identities: { create: { platform: 'slack', workspaceId: 'T1', platformUserId: 'U1' } },
+      },
     });
     const conversation = await db.prisma.conversation.create({
-      data: { ownerId: user.id, platform: 'slack', workspaceId: 'T1', channelId: 'C1', threadId: '1.2', workflowId: 'wf-1' },
+      data: {
+        ownerId: user.id,
+        platform: 'slack',
+        workspaceId: 'T1',
+        channelId: 'C1',
+        threadId: '1.2',
+        workflowId: 'wf-1',
+      },
     });
     const a = await db.prisma.message.create({
-      data: { conversationId: conversation.id, turnId: 't', externalId: 'e1', role: 'user', content: 'hi' },
+      data: {
+        conversationId: conversation.id,
+        turnId: 't',
+        externalId: 'e1',
+        role: 'user',
+        content: 'hi',
+      },
     });
     const b = await db.prisma.message.create({
-      data: { conversationId: conversation.id, turnId: 't', externalId: 'e2', role: 'assistant', content: 'hello' },
+      data: {
+        conversationId: conversation.id,
+        turnId: 't',
+        externalId: 'e2',
+        role: 'assistant',
+        content: 'hello',
+      },
     });
     expect(b.seq).toBeGreaterThan(a.seq);
     await expect(
-      db.prisma.message.create({ data: { conversationId: conversation.id, turnId: 't', externalId: 'e1', role: 'user', content: 'again' } }),
+      db.prisma.message.create({
+        data: {
+          conversationId: conversation.id,
+          turnId: 't',
+          externalId: 'e1',
+          role: 'user',
+          content: 'again',
+        },
+      }),
     ).rejects.toMatchObject({ code: 'P2002' });
     await db.prisma.user.delete({ where: { id: user.id } });
     expect(await db.prisma.message.count()).toBe(0);

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../paths.js';
 
 export interface SqlExecutor {
   exec(sql: string): Promise<void>;
@@ -12,7 +12,7 @@ export interface SqlRunner extends SqlExecutor {
   transaction(fn: (tx: SqlExecutor) => Promise<void>): Promise<void>;
 }
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations/', import.meta.url));
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'prisma/migrations');
 
 /**
  * Applies pending `prisma/migrations/<name>/migration.sql` files, each in its own

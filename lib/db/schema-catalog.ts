@@ -6,7 +6,8 @@ import type { SqlExecutor } from './migrate.js';
  * descriptions have the same schema, whatever SQL built them.
  */
 export async function describeSchema(db: SqlExecutor): Promise<Record<string, string[]>> {
-  const rows = async (sql: string) => (await db.query<{ line: string }>(sql)).map((r) => r.line).sort();
+  const rows = async (sql: string) =>
+    (await db.query<{ line: string }>(sql)).map((r) => r.line).sort();
   return {
     enums: await rows(`
       SELECT t.typname || ': ' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) AS line

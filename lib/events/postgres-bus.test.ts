@@ -36,7 +36,13 @@ describe('the PostgreSQL event bus', () => {
     let other = 0;
     const off = subscriber.subscribe('conv-b', () => other++);
     await publisher.publish({ type: 'token', conversationId: 'conv-a', turnId: 't1', delta: 'hi' });
-    await publisher.publish({ type: 'turn.completed', conversationId: 'conv-a', turnId: 't1', messageId: 'm1', isError: false });
+    await publisher.publish({
+      type: 'turn.completed',
+      conversationId: 'conv-a',
+      turnId: 't1',
+      messageId: 'm1',
+      isError: false,
+    });
     expect((await mine).map((e) => e.type)).toEqual(['token', 'turn.completed']);
     expect(other).toBe(0);
     off();
@@ -46,7 +52,12 @@ describe('the PostgreSQL event bus', () => {
     const text = 'é"\n'.repeat(3000);
     const parts = Math.ceil(text.length / 1200);
     const got = nextEvents(subscriber, 'conv-big', parts);
-    await publisher.publish({ type: 'token', conversationId: 'conv-big', turnId: 't', delta: text });
+    await publisher.publish({
+      type: 'token',
+      conversationId: 'conv-big',
+      turnId: 't',
+      delta: text,
+    });
     const events = await got;
     expect(events.map((e) => (e.type === 'token' ? e.delta : '')).join('')).toBe(text);
   });

@@ -6,7 +6,9 @@ import path from 'node:path';
  * The embedded default's administrator token when DYNAMIQ_API_TOKEN is unset: generated
  * once into the data folder (owner-only permissions) so a local install works at once.
  */
-export async function loadOrCreateApiToken(dataDir: string): Promise<{ token: string; file: string; created: boolean }> {
+export async function loadOrCreateApiToken(
+  dataDir: string,
+): Promise<{ token: string; file: string; created: boolean }> {
   const file = path.join(dataDir, 'api-token');
   try {
     return { token: (await fs.readFile(file, 'utf8')).trim(), file, created: false };

@@ -8,7 +8,12 @@ import type { Database } from '../db/index.js';
 import { MemoryEventBus, PostgresEventBus } from '../events/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../logging.js';
-import { connectClient, connectNative, startEmbeddedTemporal, targetFromConfig } from '../temporal/index.js';
+import {
+  connectClient,
+  connectNative,
+  startEmbeddedTemporal,
+  targetFromConfig,
+} from '../temporal/index.js';
 import type { EmbeddedTemporal } from '../temporal/index.js';
 import { buildServer, ensureAdmin } from '../../web/server/index.js';
 import { loadOrCreateApiToken } from './api-token.js';
@@ -27,9 +32,16 @@ export interface RunningDynamiq {
 export function checkRoles(config: Config, roles: ReadonlySet<Role>): void {
   if (roles.size === 2) return;
   const problems: string[] = [];
-  if (!config.databaseUrl) problems.push('DATABASE_URL must be set when roles run as separate processes (they share one PostgreSQL)');
-  if (!config.temporal.address) problems.push('TEMPORAL_ADDRESS must be set when roles run as separate processes (they share one Temporal)');
-  if (roles.has('api') && !config.apiToken) problems.push('DYNAMIQ_API_TOKEN must be set when the api role runs alone');
+  if (!config.databaseUrl)
+    problems.push(
+      'DATABASE_URL must be set when roles run as separate processes (they share one PostgreSQL)',
+    );
+  if (!config.temporal.address)
+    problems.push(
+      'TEMPORAL_ADDRESS must be set when roles run as separate processes (they share one Temporal)',
+    );
+  if (roles.has('api') && !config.apiToken)
+    problems.push('DYNAMIQ_API_TOKEN must be set when the api role runs alone');
   if (problems.length) throw new ConfigError(problems);
 }
 

@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../paths.js';
 
 const run = promisify(execFile);
 
 /** The newest Temporal CLI whose go.mod `go install` accepts (no replace directives). */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
-export const TOOLS_BIN = fileURLToPath(new URL('../../.tools/bin/', import.meta.url));
+export const TOOLS_BIN = path.join(PROJECT_ROOT, '.tools/bin');
 
 async function isExecutable(file: string): Promise<boolean> {
   try {

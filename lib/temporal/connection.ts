@@ -34,7 +34,10 @@ async function tlsOptions(t: TemporalTarget) {
   return true as const;
 }
 
-export async function connectClient(t: TemporalTarget, dataConverter?: DataConverter): Promise<Client> {
+export async function connectClient(
+  t: TemporalTarget,
+  dataConverter?: DataConverter,
+): Promise<Client> {
   const connection = await Connection.connect({
     address: t.address,
     tls: await tlsOptions(t),
@@ -44,5 +47,9 @@ export async function connectClient(t: TemporalTarget, dataConverter?: DataConve
 }
 
 export async function connectNative(t: TemporalTarget): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: t.address, tls: await tlsOptions(t), apiKey: t.apiKey });
+  return NativeConnection.connect({
+    address: t.address,
+    tls: await tlsOptions(t),
+    apiKey: t.apiKey,
+  });
 }

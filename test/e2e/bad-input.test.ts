@@ -13,7 +13,10 @@ describe('bad input on every endpoint', () => {
   beforeAll(async () => {
     llm = await startFakeOpenAI();
     app = await startTestApp({ LLM_BASE_URL: llm.baseUrl });
-    const res = await app.api('/api/conversations', { method: 'POST', json: { title: 'existing' } });
+    const res = await app.api('/api/conversations', {
+      method: 'POST',
+      json: { title: 'existing' },
+    });
     conversationId = ((await res.json()) as { conversation: { id: string } }).conversation.id;
   });
   afterAll(async () => {
@@ -23,7 +26,11 @@ describe('bad input on every endpoint', () => {
 
   const counts = async () => {
     const db = app.database.prisma;
-    return { users: await db.user.count(), conversations: await db.conversation.count(), messages: await db.message.count() };
+    return {
+      users: await db.user.count(),
+      conversations: await db.conversation.count(),
+      messages: await db.message.count(),
+    };
   };
 
   async function expectRejected(
@@ -57,8 +64,16 @@ describe('bad input on every endpoint', () => {
 
   it('malformed JSON is 400', async () => {
     const headers = { 'content-type': 'application/json' };
-    await expectRejected('/api/conversations', { method: 'POST', headers, body: '{"title": ' }, 400);
-    await expectRejected(`/api/conversations/${conversationId}/messages`, { method: 'POST', headers, body: '{text:1}' }, 400);
+    await expectRejected(
+      '/api/conversations',
+      { method: 'POST', headers, body: '{"title": ' },
+      400,
+    );
+    await expectRejected(
+      `/api/conversations/${conversationId}/messages`,
+      { method: 'POST', headers, body: '{text:1}' },
+      400,
+    );
   });
 
   it('missing or wrong fields are 400 naming the field', async () => {
@@ -67,16 +82,45 @@ describe('bad input on every endpoint', () => {
     await expectRejected(path, { method: 'POST', json: { text: 42 } }, 400, /body\.text/);
     await expectRejected(path, { method: 'POST', json: { text: '   ' } }, 400, /body\.text/);
     await expectRejected(path, { method: 'POST', json: { text: 'hi', extra: true } }, 400, /extra/);
-    await expectRejected(path, { method: 'POST', json: { text: 'hi', clientMessageId: 'x' } }, 400, /clientMessageId/);
-    await expectRejected('/api/conversations', { method: 'POST', json: { title: 7 } }, 400, /body\.title/);
-    await expectRejected('/api/conversations?limit=0', { method: 'GET' }, 400, /querystring\.limit/);
-    await expectRejected('/api/conversations?before=yesterday', { method: 'GET' }, 400, /querystring\.before/);
+    await expectRejected(
+      path,
+      { method: 'POST', json: { text: 'hi', clientMessageId: 'x' } },
+      400,
+      /clientMessageId/,
+    );
+    await expectRejected(
+      '/api/conversations',
+      { method: 'POST', json: { title: 7 } },
+      400,
+      /body\.title/,
+    );
+    await expectRejected(
+      '/api/conversations?limit=0',
+      { method: 'GET' },
+      400,
+      /querystring\.limit/,
+    );
+    await expectRejected(
+      '/api/conversations?before=yesterday',
+      { method: 'GET' },
+      400,
+      /querystring\.before/,
+    );
   });
 
   it('a text over the limit is 400 and a huge body is 413', async () => {
     const path = `/api/conversations/${conversationId}/messages`;
-    await expectRejected(path, { method: 'POST', json: { text: 'x'.repeat(32_001) } }, 400, /body\.text/);
-    await expectRejected(path, { method: 'POST', json: { text: 'x'.repeat(2 * 1024 * 1024) } }, 413);
+    await expectRejected(
+      path,
+      { method: 'POST', json: { text: 'x'.repeat(32_001) } },
+      400,
+      /body\.text/,
+    );
+    await expectRejected(
+      path,
+      { method: 'POST', json: { text: 'x'.repeat(2 * 1024 * 1024) } },
+      413,
+    );
   });
 
   it('a body that is not JSON is 415', async () => {
@@ -89,8 +133,17 @@ describe('bad input on every endpoint', () => {
 
   it('unknown or malformed ids are 404 or 400', async () => {
     const unknown = '00000000-0000-4000-8000-000000000000';
-    await expectRejected(`/api/conversations/${unknown}`, { method: 'GET' }, 404, new RegExp(unknown));
-    await expectRejected(`/api/conversations/${unknown}/messages`, { method: 'POST', json: { text: 'hi' } }, 404);
+    await expectRejected(
+      `/api/conversations/${unknown}`,
+      { method: 'GET' },
+      404,
+      new RegExp(unknown),
+    );
+    await expectRejected(
+      `/api/conversations/${unknown}/messages`,
+      { method: 'POST', json: { text: 'hi' } },
+      404,
+    );
     await expectRejected('/api/conversations/not-a-uuid', { method: 'GET' }, 400, /params\.id/);
     await expectRejected('/api/nothing-here', { method: 'GET' }, 404);
   });

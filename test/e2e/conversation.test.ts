@@ -11,7 +11,11 @@ describe('a web conversation on a real Temporal server with a fake OpenAI', () =
 
   beforeAll(async () => {
     llm = await startFakeOpenAI({ apiKey: 'sk-test-key', chunkSize: 3 });
-    app = await startTestApp({ LLM_BASE_URL: llm.baseUrl, LLM_API_KEY: 'sk-test-key', LLM_MODEL: 'gpt-test' });
+    app = await startTestApp({
+      LLM_BASE_URL: llm.baseUrl,
+      LLM_API_KEY: 'sk-test-key',
+      LLM_MODEL: 'gpt-test',
+    });
   });
   afterAll(async () => {
     await app?.close();
@@ -19,29 +23,45 @@ describe('a web conversation on a real Temporal server with a fake OpenAI', () =
   });
 
   async function newConversation(title?: string): Promise<string> {
-    const res = await app.api('/api/conversations', { method: 'POST', json: title ? { title } : {} });
+    const res = await app.api('/api/conversations', {
+      method: 'POST',
+      json: title ? { title } : {},
+    });
     expect(res.status).toBe(201);
     return ((await res.json()) as { conversation: { id: string } }).conversation.id;
   }
 
   it('streams the answer token by token, then the stored final message, and stores both messages', async () => {
     const id = await newConversation('deploys');
-    const res = await app.api(`/api/conversations/${id}/messages`, { method: 'POST', json: { text: 'is prod healthy?' } });
+    const res = await app.api(`/api/conversations/${id}/messages`, {
+      method: 'POST',
+      json: { text: 'is prod healthy?' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const events = await readSse(res);
 
     expect(events[0]!.event).toBe('accepted');
-    const tokens = events.filter((e) => e.event === 'token').map((e) => (e.data as { delta: string }).delta);
+    const tokens = events
+      .filter((e) => e.event === 'token')
+      .map((e) => (e.data as { delta: string }).delta);
     expect(tokens.length).toBeGreaterThanOrEqual(1);
     expect(tokens.join('')).toBe('You said: is prod healthy?');
     const final = events.at(-1)!;
     expect(final.event).toBe('message');
-    expect(final.data).toMatchObject({ role: 'assistant', content: 'You said: is prod healthy?', model: 'gpt-test', isError: false });
+    expect(final.data).toMatchObject({
+      role: 'assistant',
+      content: 'You said: is prod healthy?',
+      model: 'gpt-test',
+      isError: false,
+    });
     expect(final.id).toBe(String((final.data as { seq: number }).seq));
 
     const stored = await app.api(`/api/conversations/${id}`);
-    const body = (await stored.json()) as { conversation: { title: string }; messages: Array<{ role: string; content: string }> };
+    const body = (await stored.json()) as {
+      conversation: { title: string };
+      messages: Array<{ role: string; content: string }>;
+    };
     expect(body.conversation.title).toBe('deploys');
     expect(body.messages.map((m) => [m.role, m.content])).toEqual([
       ['user', 'is prod healthy?'],
@@ -52,8 +72,18 @@ describe('a web conversation on a real Temporal server with a fake OpenAI', () =
 
   it('sends the whole conversation history to the LLM on the next turn', async () => {
     const id = await newConversation();
-    await readSse(await app.api(`/api/conversations/${id}/messages`, { method: 'POST', json: { text: 'first' } }));
-    await readSse(await app.api(`/api/conversations/${id}/messages`, { method: 'POST', json: { text: 'second' } }));
+    await readSse(
+      await app.api(`/api/conversations/${id}/messages`, {
+        method: 'POST',
+        json: { text: 'first' },
+      }),
+    );
+    await readSse(
+      await app.api(`/api/conversations/${id}/messages`, {
+        method: 'POST',
+        json: { text: 'second' },
+      }),
+    );
     const sent = llm.requests.at(-1)!.messages;
     expect(sent[0]!.role).toBe('system');
     expect(sent.slice(1)).toEqual([
@@ -66,13 +96,18 @@ describe('a web conversation on a real Temporal server with a fake OpenAI', () =
   it('answers a retried POST with the same clientMessageId without a second turn', async () => {
     const id = await newConversation();
     const send = () =>
-      app.api(`/api/conversations/${id}/messages`, { method: 'POST', json: { text: 'once please', clientMessageId: 'retry-key-0001' } });
+      app.api(`/api/conversations/${id}/messages`, {
+        method: 'POST',
+        json: { text: 'once please', clientMessageId: 'retry-key-0001' },
+      });
     const first = await readSse(await send());
     const callsAfterFirst = llm.requests.length;
     const second = await readSse(await send());
     expect(second.at(-1)!.data).toEqual(first.at(-1)!.data);
     expect(llm.requests.length).toBe(callsAfterFirst);
-    const body = (await (await app.api(`/api/conversations/${id}`)).json()) as { messages: unknown[] };
+    const body = (await (await app.api(`/api/conversations/${id}`)).json()) as {
+      messages: unknown[];
+    };
     expect(body.messages).toHaveLength(2);
   });
 
@@ -88,15 +123,30 @@ describe('a web conversation on a real Temporal server with a fake OpenAI', () =
 
   it('answers queries about the workflow state through Temporal', async () => {
     const id = await newConversation();
-    await readSse(await app.api(`/api/conversations/${id}/messages`, { method: 'POST', json: { text: 'state?' } }));
-    const { conversation } = (await (await app.api(`/api/conversations/${id}`)).json()) as { conversation: { id: string } };
-    const row = await app.database.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } });
+    await readSse(
+      await app.api(`/api/conversations/${id}/messages`, {
+        method: 'POST',
+        json: { text: 'state?' },
+      }),
+    );
+    const { conversation } = (await (await app.api(`/api/conversations/${id}`)).json()) as {
+      conversation: { id: string };
+    };
+    const row = await app.database.prisma.conversation.findUniqueOrThrow({
+      where: { id: conversation.id },
+    });
     const { stateQuery } = await import('../../workflows/definitions.js');
     const { connectClient } = await import('../../lib/temporal/index.js');
     const client = await connectClient({ address: app.temporalAddress, namespace: 'default' });
     try {
       const state = await client.workflow.getHandle(row.workflowId).query(stateQuery);
-      expect(state).toEqual({ conversationId: id, status: 'idle', currentTurnId: null, queued: 0, turnsCompleted: 1 });
+      expect(state).toEqual({
+        conversationId: id,
+        status: 'idle',
+        currentTurnId: null,
+        queued: 0,
+        turnsCompleted: 1,
+      });
     } finally {
       await client.connection.close();
     }
@@ -110,7 +160,10 @@ describe('LLM failures reach the person as a clear message', () => {
       const res = await app.api('/api/conversations', { method: 'POST', json: {} });
       const { conversation } = (await res.json()) as { conversation: { id: string } };
       const events = await readSse(
-        await app.api(`/api/conversations/${conversation.id}/messages`, { method: 'POST', json: { text: 'hello?' } }),
+        await app.api(`/api/conversations/${conversation.id}/messages`, {
+          method: 'POST',
+          json: { text: 'hello?' },
+        }),
       );
       const final = events.at(-1)!;
       expect(final.event).toBe('message');
@@ -125,11 +178,16 @@ describe('LLM failures reach the person as a clear message', () => {
     const llm = await startFakeOpenAI({ apiKey: 'sk-right' });
     const app = await startTestApp({ LLM_BASE_URL: llm.baseUrl, LLM_API_KEY: 'sk-wrong' });
     try {
-      const { conversation } = (await (await app.api('/api/conversations', { method: 'POST', json: {} })).json()) as {
+      const { conversation } = (await (
+        await app.api('/api/conversations', { method: 'POST', json: {} })
+      ).json()) as {
         conversation: { id: string };
       };
       const events = await readSse(
-        await app.api(`/api/conversations/${conversation.id}/messages`, { method: 'POST', json: { text: 'hi' } }),
+        await app.api(`/api/conversations/${conversation.id}/messages`, {
+          method: 'POST',
+          json: { text: 'hi' },
+        }),
       );
       expect(events.at(-1)!.data).toMatchObject({ role: 'assistant', isError: true });
       expect((events.at(-1)!.data as { content: string }).content).toContain('HTTP 401');

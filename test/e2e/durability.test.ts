@@ -72,7 +72,10 @@ describe('a worker killed mid-turn', () => {
     });
     workers.push(child);
     return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('worker ready') && resolve(child));
+      child.stdout!.on(
+        'data',
+        (d: Buffer) => d.toString().includes('worker ready') && resolve(child),
+      );
       child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
     });
   }
@@ -82,9 +85,14 @@ describe('a worker killed mid-turn', () => {
     const call = (p: string, init: RequestInit = {}) =>
       fetch(`${api.url}${p}`, {
         ...init,
-        headers: { authorization: `Bearer ${env.DYNAMIQ_API_TOKEN}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${env.DYNAMIQ_API_TOKEN}`,
+          'content-type': 'application/json',
+        },
       });
-    const { conversation } = (await (await call('/api/conversations', { method: 'POST', body: '{}' })).json()) as {
+    const { conversation } = (await (
+      await call('/api/conversations', { method: 'POST', body: '{}' })
+    ).json()) as {
       conversation: { id: string };
     };
     const streamed = call(`/api/conversations/${conversation.id}/messages`, {
@@ -98,9 +106,14 @@ describe('a worker killed mid-turn', () => {
     await startWorker();
 
     const events = await streamed;
-    expect(events.at(-1)).toMatchObject({ event: 'message', data: { role: 'assistant', content: 'You said: survive this' } });
+    expect(events.at(-1)).toMatchObject({
+      event: 'message',
+      data: { role: 'assistant', content: 'You said: survive this' },
+    });
     expect(llm.requests).toHaveLength(2);
-    const messages = await api.database.prisma.message.findMany({ where: { conversationId: conversation.id } });
+    const messages = await api.database.prisma.message.findMany({
+      where: { conversationId: conversation.id },
+    });
     expect(messages.map((m) => m.role).sort()).toEqual(['assistant', 'user']);
   }, 90_000);
 });

@@ -42,12 +42,23 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}) {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string) {
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-      return sendError(res, 404, 'invalid_request_error', `Unknown request URL: ${req.method} ${req.url}`);
+      return sendError(
+        res,
+        404,
+        'invalid_request_error',
+        `Unknown request URL: ${req.method} ${req.url}`,
+      );
     }
     const authorization = req.headers.authorization;
     if (opts.apiKey && authorization !== `Bearer ${opts.apiKey}`) {
       rejected++;
-      return sendError(res, 401, 'invalid_request_error', 'Incorrect API key provided.', 'invalid_api_key');
+      return sendError(
+        res,
+        401,
+        'invalid_request_error',
+        'Incorrect API key provided.',
+        'invalid_api_key',
+      );
     }
     const body = JSON.parse(raw) as Omit<ChatRequest, 'receivedAt' | 'authorization'> & {
       stream_options?: { include_usage?: boolean };
@@ -59,7 +70,11 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}) {
     const text = opts.reply ? opts.reply(request) : `You said: ${lastUser?.content ?? ''}`;
     const id = `chatcmpl-${requests.length}`;
     const created = Math.floor(Date.now() / 1000);
-    const usage = { prompt_tokens: 7 * body.messages.length, completion_tokens: text.length, total_tokens: 0 };
+    const usage = {
+      prompt_tokens: 7 * body.messages.length,
+      completion_tokens: text.length,
+      total_tokens: 0,
+    };
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
 
     if (!body.stream) {
@@ -70,7 +85,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}) {
           object: 'chat.completion',
           created,
           model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+          choices: [
+            { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' },
+          ],
           usage,
         }),
       );
@@ -80,10 +97,13 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}) {
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
     res.write(chunk({ role: 'assistant', content: '' }, null));
     const size = opts.chunkSize ?? 4;
-    for (let i = 0; i < text.length; i += size) res.write(chunk({ content: text.slice(i, i + size) }, null));
+    for (let i = 0; i < text.length; i += size)
+      res.write(chunk({ content: text.slice(i, i + size) }, null));
     res.write(chunk({}, 'stop'));
     if (body.stream_options?.include_usage) {
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`,
+      );
     }
     res.end('data: [DONE]\n\n');
   }
@@ -105,7 +125,13 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}) {
   };
 }
 
-function sendError(res: http.ServerResponse, status: number, type: string, message: string, code: string | null = null) {
+function sendError(
+  res: http.ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  code: string | null = null,
+) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ error: { message, type, param: null, code } }));
 }

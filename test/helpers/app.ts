@@ -23,7 +23,10 @@ export interface TestApp extends RunningDynamiq {
  * The whole product (api + worker roles) as `npm start` runs it, on the test run's Temporal
  * server, a fresh PostgreSQL database (or PGlite in a temp folder) and its own task queue.
  */
-export async function startTestApp(env: Record<string, string> = {}, opts: { database?: 'postgres' | 'pglite' } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { database?: 'postgres' | 'pglite' } = {},
+): Promise<TestApp> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-test-'));
   const db = opts.database === 'pglite' ? null : await createTestDatabase();
   const token = randomBytes(24).toString('hex');
@@ -39,9 +42,14 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { dat
     ...env,
   };
   const config = loadConfig(fullEnv);
-  const app = await startDynamiq(config, new Set(['api', 'worker']), createLogger(config.logLevel), {
-    workflowBundle: { code: inject('workflowBundle') },
-  });
+  const app = await startDynamiq(
+    config,
+    new Set(['api', 'worker']),
+    createLogger(config.logLevel),
+    {
+      workflowBundle: { code: inject('workflowBundle') },
+    },
+  );
   const url = app.url!;
   return {
     ...app,
@@ -54,7 +62,11 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { dat
       const headers = new Headers(rest.headers);
       if (!headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
       if (json !== undefined) headers.set('content-type', 'application/json');
-      return fetch(`${url}${pathname}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+      return fetch(`${url}${pathname}`, {
+        ...rest,
+        headers,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      });
     },
     async close() {
       await app.stop();

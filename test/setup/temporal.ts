@@ -20,7 +20,12 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-test-temporal-'));
   const [temporal, bundle] = await Promise.all([
-    startEmbeddedTemporal({ dataDir, namespace: 'default', log: (line) => console.log(line), serverLogLevel: 'error' }),
+    startEmbeddedTemporal({
+      dataDir,
+      namespace: 'default',
+      log: (line) => console.log(line),
+      serverLogLevel: 'error',
+    }),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
   ]);
   project.provide('temporalAddress', temporal.address);
@@ -32,4 +37,11 @@ export default async function setup(project: TestProject) {
 }
 
 const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+const quietLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: console.error,
+  log: noop,
+};

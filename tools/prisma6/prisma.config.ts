@@ -9,5 +9,7 @@ export default defineConfig({
   experimental: { adapter: true },
   schema: '../../prisma/schema.prisma',
   adapter: async () =>
-    new PrismaPg({ connectionString: process.env.DATABASE_URL ?? 'postgresql://localhost/postgres' }),
+    new PrismaPg({
+      connectionString: process.env.DATABASE_URL ?? 'postgresql://localhost/postgres',
+    }),
 });

@@ -20,7 +20,9 @@ export async function buildServer(deps: ServerDeps) {
   // The API speaks JSON only; anything else is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(body('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
+    reply
+      .status(404)
+      .send(body('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
   );
 
   await app.register(async (scope) => healthRoutes(scope, deps));

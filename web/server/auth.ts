@@ -36,15 +36,28 @@ export function bearerAuth(opts: { apiToken: string; admin: AuthUser }) {
 
 /** The administrator account (created on first start); API tokens act as this user. */
 export async function ensureAdmin(db: Db): Promise<AuthUser> {
-  const existing = await db.user.findFirst({ where: { role: 'admin' }, orderBy: { createdAt: 'asc' } });
+  const existing = await db.user.findFirst({
+    where: { role: 'admin' },
+    orderBy: { createdAt: 'asc' },
+  });
   const user =
     existing ?? (await db.user.create({ data: { displayName: 'Administrator', role: 'admin' } }));
   await db.chatIdentity.upsert({
     where: {
-      platform_workspaceId_platformUserId: { platform: 'web', workspaceId: 'local', platformUserId: user.id },
+      platform_workspaceId_platformUserId: {
+        platform: 'web',
+        workspaceId: 'local',
+        platformUserId: user.id,
+      },
     },
     update: {},
-    create: { userId: user.id, platform: 'web', workspaceId: 'local', platformUserId: user.id, displayName: user.displayName },
+    create: {
+      userId: user.id,
+      platform: 'web',
+      workspaceId: 'local',
+      platformUserId: user.id,
+      displayName: user.displayName,
+    },
   });
   return { id: user.id, displayName: user.displayName, role: user.role };
 }

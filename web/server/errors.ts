@@ -35,7 +35,12 @@ export function errorHandler(log: Logger) {
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      const code = status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
+      const code =
+        status === 413
+          ? 'body_too_large'
+          : status === 415
+            ? 'unsupported_media_type'
+            : 'bad_request';
       return reply.status(status).send(body(code, err.message));
     }
     log.error({ err, url: request.url }, 'request failed');

@@ -37,7 +37,10 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
     async (request) => {
       const { limit, before } = request.query;
       const rows = await db.conversation.findMany({
-        where: { ownerId: request.user.id, ...(before ? { updatedAt: { lt: new Date(before) } } : {}) },
+        where: {
+          ownerId: request.user.id,
+          ...(before ? { updatedAt: { lt: new Date(before) } } : {}),
+        },
         orderBy: { updatedAt: 'desc' },
         take: limit,
       });
@@ -50,7 +53,14 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
 
   app.post(
     '/api/conversations',
-    { schema: { body: z.object({ title: z.string().trim().min(1).max(200).optional() }).strict().default({}) } },
+    {
+      schema: {
+        body: z
+          .object({ title: z.string().trim().min(1).max(200).optional() })
+          .strict()
+          .default({}),
+      },
+    },
     async (request, reply) => {
       const key = newWebConversationKey(request.user);
       const conversation = await db.conversation.create({
@@ -84,7 +94,10 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
           .object({
             text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS),
             /** Lets a client retry a POST without a second turn. */
-            clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/).optional(),
+            clientMessageId: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]{8,128}$/)
+              .optional(),
           })
           .strict(),
       },
@@ -92,7 +105,11 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
     async (request, reply) => {
       const conversation = await findOwned(request.params.id, request.user.id);
       if (conversation.platform !== 'web') {
-        throw new HttpError(409, 'wrong_platform', `This conversation lives in ${conversation.platform}; reply there.`);
+        throw new HttpError(
+          409,
+          'wrong_platform',
+          `This conversation lives in ${conversation.platform}; reply there.`,
+        );
       }
       const turnId = request.body.clientMessageId ?? randomUUID();
       const key = {
@@ -103,26 +120,42 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
       };
 
       // Subscribe before the workflow can start, so no event of this turn is missed.
-      const events: Array<{ kind: 'token'; delta: string } | { kind: 'done'; messageId: string }> = [];
+      const events: Array<{ kind: 'token'; delta: string } | { kind: 'done'; messageId: string }> =
+        [];
       let wake: (() => void) | null = null;
       const unsubscribe = deps.bus.subscribe(conversation.id, (event) => {
         if (event.turnId !== turnId) return;
         if (event.type === 'token') events.push({ kind: 'token', delta: event.delta });
-        else if (event.type === 'turn.completed') events.push({ kind: 'done', messageId: event.messageId });
+        else if (event.type === 'turn.completed')
+          events.push({ kind: 'done', messageId: event.messageId });
         else return;
         wake?.();
       });
 
       try {
         const answered = await db.message.findUnique({
-          where: { conversationId_externalId: { conversationId: conversation.id, externalId: `${turnId}:reply` } },
+          where: {
+            conversationId_externalId: {
+              conversationId: conversation.id,
+              externalId: `${turnId}:reply`,
+            },
+          },
         });
         if (answered) events.push({ kind: 'done', messageId: answered.id });
-        else await deliverChatEvent(deps.temporal, deps.taskQueue, webChatEvent(request.user, key, request.body.text, turnId));
+        else
+          await deliverChatEvent(
+            deps.temporal,
+            deps.taskQueue,
+            webChatEvent(request.user, key, request.body.text, turnId),
+          );
       } catch (err) {
         unsubscribe();
         deps.log.error({ err }, 'could not deliver the message to its workflow');
-        throw new HttpError(503, 'temporal_unavailable', 'The message was not accepted: the workflow service is unreachable. Try again.');
+        throw new HttpError(
+          503,
+          'temporal_unavailable',
+          'The message was not accepted: the workflow service is unreachable. Try again.',
+        );
       }
 
       const sse = openSse(reply);
@@ -134,7 +167,9 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
         if (!next) {
           const remaining = deadline - Date.now();
           if (remaining <= 0) {
-            sse.send('timeout', { message: 'The answer is taking long; it will appear in the conversation when ready.' });
+            sse.send('timeout', {
+              message: 'The answer is taking long; it will appear in the conversation when ready.',
+            });
             break;
           }
           await new Promise<void>((resolve) => {

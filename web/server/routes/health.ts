@@ -11,7 +11,9 @@ export async function healthRoutes(app: FastifyInstance, deps: ServerDeps): Prom
       probe(() => deps.temporal.connection.workflowService.getSystemInfo({})),
     ]);
     const ready = database === 'ok' && temporal === 'ok';
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', database, temporal });
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not_ready', database, temporal });
   });
 }
 

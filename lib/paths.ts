@@ -1,0 +1,18 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The folder holding package.json, whether this code runs from source (tsx) or from the
+ * compiled dist/ folder, so project files (prisma/migrations, .tools) resolve the same way.
+ */
+export const PROJECT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'prisma')))
+      return dir;
+    if (path.dirname(dir) === dir)
+      throw new Error(`No project root (package.json with prisma/) above ${from}`);
+  }
+}
