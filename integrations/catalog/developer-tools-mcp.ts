@@ -1,0 +1,123 @@
+import type { IntegrationInput } from '../schema.js';
+import { atlassianOAuth, composioDocs, mcpInstructions, pipedreamDocs } from './shared.js';
+
+/** Developer tools reached as MCP tools, either hosted by the vendor or through Pipedream/Composio. */
+export const developerToolsMcp: IntegrationInput[] = [
+  {
+    id: 'sentry',
+    name: 'Sentry',
+    description: 'Error tracking: issues, events, stack traces, releases and performance data.',
+    category: 'developer-tools',
+    providerType: 'direct_mcp',
+    authType: 'oauth2',
+    mcp: { provider: 'direct', serverUrl: 'https://mcp.sentry.dev/mcp' },
+    oauth: {
+      // The MCP server is its own OAuth provider and holds the upstream Sentry grant itself.
+      authorizeUrl: 'https://mcp.sentry.dev/oauth/authorize',
+      tokenUrl: 'https://mcp.sentry.dev/oauth/token',
+      registrationUrl: 'https://mcp.sentry.dev/oauth/register',
+      // Sentry permissions are picked on its consent screen, not requested as scopes.
+      scopes: [],
+      pkce: true,
+    },
+    longLivedKeyOnly: false,
+    agentInstructions: [
+      "Use the tools of Sentry's official MCP server.",
+      'Find the organization and project first, then search issues; quote the issue short id and link.',
+      'Summarise the stack trace and the first and last seen times before proposing a fix.',
+      'Ask before resolving, ignoring or assigning issues.',
+    ].join('\n'),
+    capabilities: ['issues', 'events', 'projects', 'releases', 'performance'],
+    docsUrl: 'https://docs.sentry.io/product/sentry-mcp/',
+    enabled: true,
+  },
+  {
+    id: 'linear',
+    name: 'Linear',
+    description: 'Issue tracking and project planning for software teams.',
+    category: 'developer-tools',
+    providerType: 'mcp',
+    authType: 'oauth2',
+    mcp: { provider: 'pipedream', appSlug: 'linear_app' },
+    oauth: {
+      authorizeUrl: 'https://linear.app/oauth/authorize',
+      tokenUrl: 'https://api.linear.app/oauth/token',
+      revokeUrl: 'https://api.linear.app/oauth/revoke',
+      scopes: ['read', 'write'],
+      pkce: true,
+    },
+    longLivedKeyOnly: false,
+    agentInstructions: mcpInstructions(
+      'Linear',
+      'Look up the team before creating issues, and reuse existing labels and states instead of inventing new ones.',
+    ),
+    capabilities: ['issues', 'projects', 'teams', 'cycles', 'comments'],
+    docsUrl: pipedreamDocs('linear_app'),
+    enabled: true,
+  },
+  {
+    id: 'jira',
+    name: 'Jira',
+    description: 'Issue tracking and agile boards on Atlassian Cloud.',
+    category: 'developer-tools',
+    providerType: 'mcp',
+    authType: 'oauth2',
+    mcp: { provider: 'pipedream', appSlug: 'jira' },
+    oauth: atlassianOAuth(['read:jira-work', 'write:jira-work', 'read:jira-user']),
+    longLivedKeyOnly: false,
+    agentInstructions: mcpInstructions(
+      'Jira',
+      'Search with JQL, and read the available transitions before moving an issue to another status.',
+    ),
+    capabilities: ['issues', 'jql_search', 'projects', 'sprints', 'transitions'],
+    docsUrl: pipedreamDocs('jira'),
+    enabled: true,
+  },
+  {
+    id: 'confluence',
+    name: 'Confluence',
+    description: 'Team wiki pages, spaces and documentation on Atlassian Cloud.',
+    category: 'developer-tools',
+    providerType: 'mcp',
+    authType: 'oauth2',
+    mcp: { provider: 'composio', appSlug: 'confluence' },
+    oauth: atlassianOAuth([
+      'read:confluence-content.all',
+      'write:confluence-content',
+      'read:confluence-space.summary',
+      'search:confluence',
+    ]),
+    longLivedKeyOnly: false,
+    agentInstructions: mcpInstructions(
+      'Confluence',
+      'Search before creating a page so you update the existing one instead of duplicating it.',
+    ),
+    capabilities: ['pages', 'spaces', 'search', 'comments'],
+    docsUrl: composioDocs('confluence'),
+    enabled: true,
+  },
+  {
+    id: 'clickup',
+    name: 'ClickUp',
+    description: 'Tasks, lists, spaces and docs in ClickUp workspaces.',
+    category: 'developer-tools',
+    providerType: 'mcp',
+    authType: 'oauth2',
+    mcp: { provider: 'composio', appSlug: 'clickup' },
+    oauth: {
+      authorizeUrl: 'https://app.clickup.com/api',
+      tokenUrl: 'https://api.clickup.com/api/v2/oauth/token',
+      // ClickUp grants access per workspace chosen by the user; it has no scopes.
+      scopes: [],
+      pkce: false,
+    },
+    longLivedKeyOnly: false,
+    agentInstructions: mcpInstructions(
+      'ClickUp',
+      'Resolve the workspace, space and list first; tasks are created inside a list.',
+    ),
+    capabilities: ['tasks', 'lists', 'spaces', 'comments', 'docs'],
+    docsUrl: composioDocs('clickup'),
+    enabled: true,
+  },
+];
