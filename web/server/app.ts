@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { bearerAuth } from './auth.js';
 import type { ServerDeps } from './deps.js';
 import { body, errorHandler } from './errors.js';
+import { conversationEventRoutes } from './routes/conversation-events.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { healthRoutes } from './routes/health.js';
 
@@ -13,6 +14,9 @@ export async function buildServer(deps: ServerDeps) {
     // Per-request lines would log every SSE token stream; errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
+    // Event streams stay open indefinitely; shutdown must not wait for them (clients resume
+    // with Last-Event-ID).
+    forceCloseConnections: true,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -29,6 +33,7 @@ export async function buildServer(deps: ServerDeps) {
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuth({ apiToken: deps.apiToken, admin: deps.admin }));
     await conversationRoutes(api, deps);
+    await conversationEventRoutes(api, deps);
   });
   return app;
 }
