@@ -12,8 +12,8 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config/index.js';
 import { createLogger } from '../lib/logging.js';
 import { startDynamiq } from '../lib/runtime/index.js';
-import { connectClient } from '../lib/temporal/index.js';
 import { startFakeOpenAI } from './fakes/openai.js';
+import { FIXTURE_MASTER_KEY } from './fixtures/keys.js';
 import { readSse } from './helpers/sse.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -25,6 +25,7 @@ const config = loadConfig({
   PORT: '0',
   LLM_BASE_URL: llm.baseUrl,
   DYNAMIQ_API_TOKEN: token,
+  DYNAMIQ_MASTER_KEY: FIXTURE_MASTER_KEY,
   LOG_LEVEL: 'warn',
 });
 const app = await startDynamiq(config, new Set(['api', 'worker']), createLogger('warn'));
@@ -47,9 +48,7 @@ try {
   const row = await app.database.prisma.conversation.findUniqueOrThrow({
     where: { id: conversation.id },
   });
-  const client = await connectClient({ address: app.temporalAddress, namespace: 'default' });
-  const history = await client.workflow.getHandle(row.workflowId).fetchHistory();
-  await client.connection.close();
+  const history = await app.temporal!.workflow.getHandle(row.workflowId).fetchHistory();
   const out = path.join(import.meta.dirname, 'fixtures/conversation-history.json');
   await fs.writeFile(out, `${historyToJSON(history)}\n`);
   console.log(`wrote ${out} (${history.events?.length} events)`);

@@ -4,6 +4,8 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
+import { EncryptionCodec, keyringOf } from '../lib/crypto/index.js';
+import { FIXTURE_MASTER_KEY } from '../test/fixtures/keys.js';
 
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../test/fixtures/${name}`, import.meta.url));
@@ -14,12 +16,15 @@ async function recordedHistory() {
   );
 }
 
+// The recorded payloads are encrypted, as every payload in production is.
+const dataConverter = { payloadCodecs: [new EncryptionCodec(keyringOf(FIXTURE_MASTER_KEY))] };
+
 /** A history recorded from a real two-turn conversation must replay under today's code. */
 describe('conversation workflow replay', () => {
   it('replays the recorded history without a determinism error', async () => {
     await expect(
       Worker.runReplayHistory(
-        { workflowBundle: { code: inject('workflowBundle') } },
+        { workflowBundle: { code: inject('workflowBundle') }, dataConverter },
         await recordedHistory(),
         'recorded',
       ),
@@ -32,7 +37,7 @@ describe('conversation workflow replay', () => {
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
     });
     const replay = Worker.runReplayHistory(
-      { workflowBundle: altered },
+      { workflowBundle: altered, dataConverter },
       await recordedHistory(),
       'recorded',
     );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationIdFor, conversationWorkflowId } from '../bots/conversation-key.js';
 import type { ChatEvent, ConversationKey } from '../bots/chat-event.js';
-import { connectClient } from '../lib/temporal/index.js';
+import type { Client } from '@temporalio/client';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
 import type { FakeOpenAI } from '../test/fakes/openai.js';
 import { startTestApp } from '../test/helpers/app.js';
@@ -12,15 +12,14 @@ import type { conversationWorkflow } from './conversation.js';
 describe('the conversation workflow on a real Temporal server', () => {
   let llm: FakeOpenAI;
   let app: TestApp;
-  let client: Awaited<ReturnType<typeof connectClient>>;
+  let client: Client;
 
   beforeAll(async () => {
     llm = await startFakeOpenAI();
     app = await startTestApp({ LLM_BASE_URL: llm.baseUrl });
-    client = await connectClient({ address: app.temporalAddress, namespace: 'default' });
+    client = app.temporal!;
   });
   afterAll(async () => {
-    await client?.connection.close();
     await app?.close();
     await llm?.close();
   });

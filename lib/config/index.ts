@@ -40,6 +40,7 @@ export interface Config {
   };
   apiToken: string | undefined;
   masterKey: string | undefined;
+  previousMasterKeys: string[];
   jwtSecret: string | undefined;
   eventBus: 'memory' | 'postgres' | undefined;
   logLevel: Env['LOG_LEVEL'];
@@ -105,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     apiToken: e.DYNAMIQ_API_TOKEN,
     masterKey: e.DYNAMIQ_MASTER_KEY,
+    previousMasterKeys: e.DYNAMIQ_PREVIOUS_MASTER_KEYS?.split(',').map((k) => k.trim()) ?? [],
     jwtSecret: e.JWT_SECRET,
     eventBus: e.EVENT_BUS,
     logLevel: e.LOG_LEVEL,

@@ -70,6 +70,15 @@ export const envSchema = z.object({
       })
       .optional(),
   ),
+  /** Earlier master keys, comma-separated, still accepted for decryption after a rotation. */
+  DYNAMIQ_PREVIOUS_MASTER_KEYS: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32), {
+        message: 'must be comma-separated 32-byte keys in base64',
+      })
+      .optional(),
+  ),
   /** Signs sandbox tokens and portal links. */
   JWT_SECRET: optionalString.pipe(
     z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),

@@ -1,7 +1,10 @@
 import fs from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { ConfigError } from '../config/index.js';
+import { EncryptionCodec, loadKeyring } from '../crypto/index.js';
+import type { Keyring } from '../crypto/index.js';
 import type { Config, Role } from '../config/index.js';
 import { migrate, openDatabase } from '../db/index.js';
 import type { Database } from '../db/index.js';
@@ -24,6 +27,9 @@ export interface RunningDynamiq {
   url: string | undefined;
   temporalAddress: string;
   database: Database;
+  keyring: Keyring;
+  /** The api role's Temporal client (payloads encrypted with the keyring). */
+  temporal: Client | undefined;
   /** Drains the worker, closes the server, stops the embedded Temporal; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -69,6 +75,13 @@ export async function startDynamiq(
     stack.push(() => database.close());
     const { applied } = await migrate(database.sql);
     if (applied.length) log.info({ applied }, 'database migrated');
+    const keyring = await loadKeyring({
+      masterKey: config.masterKey,
+      previousKeys: config.previousMasterKeys,
+      dataDir: config.dataDir,
+      warn: (line) => log.warn(line),
+    });
+    const dataConverter: DataConverter = { payloadCodecs: [new EncryptionCodec(keyring)] };
 
     let temporalAddress = config.temporal.address;
     if (!temporalAddress) {
@@ -98,6 +111,7 @@ export async function startDynamiq(
         namespace: target.namespace,
         taskQueue: config.temporal.taskQueue,
         deps: { db: database.prisma, bus, llm: config.llm },
+        dataConverter,
         workflowBundle: opts.workflowBundle,
       });
       const running = worker.run();
@@ -109,9 +123,11 @@ export async function startDynamiq(
     }
 
     let url: string | undefined;
+    let client: Client | undefined;
     if (roles.has('api')) {
-      const client: Client = await connectClient(target);
-      stack.push(() => client.connection.close());
+      client = await connectClient(target, dataConverter);
+      const connection = client.connection;
+      stack.push(() => connection.close());
       const admin = await ensureAdmin(database.prisma);
       let apiToken = config.apiToken;
       if (!apiToken) {
@@ -135,7 +151,7 @@ export async function startDynamiq(
       url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       log.info({ url }, 'API listening');
     }
-    return { url, temporalAddress, database, stop };
+    return { url, temporalAddress, database, keyring, temporal: client, stop };
   } catch (err) {
     await stop();
     throw err;

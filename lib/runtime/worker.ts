@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
@@ -19,6 +20,7 @@ export async function createWorker(opts: {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  dataConverter: DataConverter;
   workflowBundle?: { code: string };
   identity?: string;
 }): Promise<Worker> {
@@ -30,6 +32,7 @@ export async function createWorker(opts: {
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(opts.deps),
+    dataConverter: opts.dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: '10 seconds',
   });

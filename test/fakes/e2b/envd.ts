@@ -4,7 +4,14 @@ import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { z } from 'zod';
-import { decodeEnvelope, readBody, RpcError, sendUnary, sendUnaryError, ServerStream } from './connect-rpc.js';
+import {
+  decodeEnvelope,
+  readBody,
+  RpcError,
+  sendUnary,
+  sendUnaryError,
+  ServerStream,
+} from './connect-rpc.js';
 
 /** One fake sandbox: a temp folder standing in for the VM's disk, and its live processes. */
 export interface FakeSandbox {
@@ -35,17 +42,25 @@ const startSchema = z.object({
 });
 
 /** Answers one envd request (Connect RPC or the /files HTTP API) for `sbx`. */
-export async function handleEnvd(sbx: FakeSandbox, req: IncomingMessage, res: ServerResponse, url: URL) {
+export async function handleEnvd(
+  sbx: FakeSandbox,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+) {
   try {
     if (url.pathname === '/files') return await handleFiles(sbx, req, res, url);
     const body = await readBody(req);
-    if (url.pathname === '/process.Process/Start') return startProcess(sbx, decodeEnvelope(body), res);
+    if (url.pathname === '/process.Process/Start')
+      return startProcess(sbx, decodeEnvelope(body), res);
     const message: unknown = JSON.parse(body.toString('utf8') || '{}');
     switch (url.pathname) {
       case '/process.Process/SendSignal':
         return sendUnary(res, signalProcess(sbx, message));
       case '/process.Process/SendInput': {
-        const m = z.object({ process: selector, input: z.object({ stdin: z.string() }) }).parse(message);
+        const m = z
+          .object({ process: selector, input: z.object({ stdin: z.string() }) })
+          .parse(message);
         processOf(sbx, m.process.pid).stdin?.write(Buffer.from(m.input.stdin, 'base64'));
         return sendUnary(res, {});
       }
@@ -63,7 +78,9 @@ export async function handleEnvd(sbx: FakeSandbox, req: IncomingMessage, res: Se
         const names = await readdir(hostPath(sbx, m.path)).catch(() => {
           throw new RpcError('not_found', `directory ${m.path} not found`);
         });
-        const entries = await Promise.all(names.map((n) => entryInfo(sbx, path.posix.join(m.path, n))));
+        const entries = await Promise.all(
+          names.map((n) => entryInfo(sbx, path.posix.join(m.path, n))),
+        );
         return sendUnary(res, { entries });
       }
       default:
@@ -86,14 +103,22 @@ function startProcess(sbx: FakeSandbox, message: unknown, res: ServerResponse) {
   const pid = child.pid ?? 0;
   sbx.processes.set(pid, child);
   stream.send({ event: { start: { pid } } });
-  child.stdout?.on('data', (d: Buffer) => stream.send({ event: { data: { stdout: d.toString('base64') } } }));
-  child.stderr?.on('data', (d: Buffer) => stream.send({ event: { data: { stderr: d.toString('base64') } } }));
+  child.stdout?.on('data', (d: Buffer) =>
+    stream.send({ event: { data: { stdout: d.toString('base64') } } }),
+  );
+  child.stderr?.on('data', (d: Buffer) =>
+    stream.send({ event: { data: { stderr: d.toString('base64') } } }),
+  );
   child.stdin?.on('error', () => {});
   child.on('close', (code, signal) => {
     sbx.processes.delete(pid);
     // envd's end event: the exit code, or -1 and Go's wording for a death by signal.
     const end = signal
-      ? { exitCode: -1, exited: false, status: `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` }
+      ? {
+          exitCode: -1,
+          exited: false,
+          status: `signal: ${signal === 'SIGKILL' ? 'killed' : signal}`,
+        }
       : { exitCode: code ?? 0, exited: true, status: `exit status ${code ?? 0}` };
     stream.send({ event: { end } });
     stream.end();
@@ -101,7 +126,9 @@ function startProcess(sbx: FakeSandbox, message: unknown, res: ServerResponse) {
 }
 
 function signalProcess(sbx: FakeSandbox, message: unknown) {
-  const m = z.object({ process: selector, signal: z.union([z.string(), z.number()]) }).parse(message);
+  const m = z
+    .object({ process: selector, signal: z.union([z.string(), z.number()]) })
+    .parse(message);
   const sig = m.signal === 'SIGNAL_SIGTERM' || m.signal === 15 ? 'SIGTERM' : 'SIGKILL';
   // Like envd, only the one process is signalled; its children are the caller's business.
   processOf(sbx, m.process.pid).kill(sig);
@@ -118,7 +145,11 @@ async function entryInfo(sbx: FakeSandbox, sandboxPath: string) {
   const st = await lstat(hostPath(sbx, sandboxPath)).catch(() => {
     throw new RpcError('not_found', `no such file or directory: ${sandboxPath}`);
   });
-  const type = st.isSymbolicLink() ? 'FILE_TYPE_SYMLINK' : st.isDirectory() ? 'FILE_TYPE_DIRECTORY' : 'FILE_TYPE_FILE';
+  const type = st.isSymbolicLink()
+    ? 'FILE_TYPE_SYMLINK'
+    : st.isDirectory()
+      ? 'FILE_TYPE_DIRECTORY'
+      : 'FILE_TYPE_FILE';
   return {
     name: path.posix.basename(sandboxPath),
     type,
@@ -142,7 +173,10 @@ async function handleFiles(sbx: FakeSandbox, req: IncomingMessage, res: ServerRe
       res.writeHead(404, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ code: 404, message: `file ${target} not found` }));
     }
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': data.length,
+    });
     return res.end(data);
   }
   const body = await readBody(req);

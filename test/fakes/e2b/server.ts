@@ -55,10 +55,13 @@ export async function startFakeE2B(apiKey = 'e2b_fake_key'): Promise<FakeE2B> {
   });
 
   const api = createServer((req, res) => {
-    void handleApi(req, res).catch((err: unknown) => json(res, 500, { code: 500, message: String(err) }));
+    void handleApi(req, res).catch((err: unknown) =>
+      json(res, 500, { code: 500, message: String(err) }),
+    );
   });
   async function handleApi(req: IncomingMessage, res: ServerResponse) {
-    if (req.headers['x-api-key'] !== apiKey) return json(res, 401, { code: 401, message: 'Invalid API key' });
+    if (req.headers['x-api-key'] !== apiKey)
+      return json(res, 401, { code: 401, message: 'Invalid API key' });
     const url = new URL(req.url ?? '/', 'http://fake');
     const body = await readBody(req);
     const input: unknown = body.length ? JSON.parse(body.toString('utf8')) : {};
@@ -99,7 +102,10 @@ export async function startFakeE2B(apiKey = 'e2b_fake_key'): Promise<FakeE2B> {
       await rm(sbx.root, { recursive: true, force: true });
       return json(res, 204);
     }
-    return json(res, 404, { code: 404, message: `the fake API does not implement ${req.method} ${url.pathname}` });
+    return json(res, 404, {
+      code: 404,
+      message: `the fake API does not implement ${req.method} ${url.pathname}`,
+    });
   }
 
   const envd = createServer((req, res) => {
@@ -122,7 +128,8 @@ export async function startFakeE2B(apiKey = 'e2b_fake_key'): Promise<FakeE2B> {
     sandboxes,
     killed,
     async close() {
-      for (const sbx of sandboxes.values()) for (const child of sbx.processes.values()) child.kill('SIGKILL');
+      for (const sbx of sandboxes.values())
+        for (const child of sbx.processes.values()) child.kill('SIGKILL');
       api.closeAllConnections();
       envd.closeAllConnections();
       await Promise.all([new Promise((r) => api.close(r)), new Promise((r) => envd.close(r))]);
@@ -133,6 +140,8 @@ export async function startFakeE2B(apiKey = 'e2b_fake_key'): Promise<FakeE2B> {
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    );
   });
 }

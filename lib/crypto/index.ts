@@ -1,0 +1,4 @@
+export { seal, open, keyIdOf, DecryptError } from './aead.js';
+export { keyringOf, loadKeyring, masterKey } from './keyring.js';
+export type { Keyring, MasterKey } from './keyring.js';
+export { EncryptionCodec } from './payload-codec.js';
