@@ -4,6 +4,7 @@ import type { FakeOpenAI } from '../fakes/openai.js';
 import { startTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { readSse } from '../helpers/sse.js';
+import { stateQuery } from '../../workflows/definitions.js';
 
 describe('a web conversation on a real Temporal server with a fake OpenAI', () => {
   let llm: FakeOpenAI;
@@ -135,21 +136,14 @@ describe('a web conversation on a real Temporal server with a fake OpenAI', () =
     const row = await app.database.prisma.conversation.findUniqueOrThrow({
       where: { id: conversation.id },
     });
-    const { stateQuery } = await import('../../workflows/definitions.js');
-    const { connectClient } = await import('../../lib/temporal/index.js');
-    const client = await connectClient({ address: app.temporalAddress, namespace: 'default' });
-    try {
-      const state = await client.workflow.getHandle(row.workflowId).query(stateQuery);
-      expect(state).toEqual({
-        conversationId: id,
-        status: 'idle',
-        currentTurnId: null,
-        queued: 0,
-        turnsCompleted: 1,
-      });
-    } finally {
-      await client.connection.close();
-    }
+    const state = await app.temporal!.workflow.getHandle(row.workflowId).query(stateQuery);
+    expect(state).toEqual({
+      conversationId: id,
+      status: 'idle',
+      currentTurnId: null,
+      queued: 0,
+      turnsCompleted: 1,
+    });
   });
 });
 
