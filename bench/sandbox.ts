@@ -22,7 +22,9 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 function report(label: string, samples: number[]) {
   const { p50, p99 } = percentiles(samples);
-  console.log(`${label.padEnd(34)} p50 ${formatMs(p50)}   p99 ${formatMs(p99)}   (n=${samples.length})`);
+  console.log(
+    `${label.padEnd(34)} p50 ${formatMs(p50)}   p99 ${formatMs(p99)}   (n=${samples.length})`,
+  );
 }
 
 /** Proportional set size (shared pages split among sharers) of the live processes of `uid`, in KiB. */
@@ -47,7 +49,10 @@ await fs.chmod(dataDir, 0o711);
 const root = path.join(dataDir, 'sandboxes');
 const provider = new LocalSandboxProvider({ root });
 try {
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   console.log(
     `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.release()}, load ${load}`,
   );

@@ -62,7 +62,9 @@ export function resolveExecOptions(
 /** Makes a sandbox path absolute (relative paths are under `/work`) and normalises it. */
 export function resolveSandboxPath(p: string): string {
   if (typeof p !== 'string' || p.length === 0 || !noNul(p)) {
-    throw new SandboxInputError(`Invalid sandbox path ${JSON.stringify(p)}: give a non-empty path.`);
+    throw new SandboxInputError(
+      `Invalid sandbox path ${JSON.stringify(p)}: give a non-empty path.`,
+    );
   }
   return path.posix.resolve(WORK_DIR, p);
 }

@@ -80,7 +80,12 @@ describe('E2BSandboxProvider against a fake E2B', () => {
     expect(r.stdout).toBe('hi there\nfrom stdin');
     expect(r.stderr).toBe('oops\n');
     expect(r.timedOut).toBe(false);
-    expect(chunks.filter((c) => c.stream === 'stdout').map((c) => c.data).join('')).toBe(r.stdout);
+    expect(
+      chunks
+        .filter((c) => c.stream === 'stdout')
+        .map((c) => c.data)
+        .join(''),
+    ).toBe(r.stdout);
     await sbx.kill();
   });
 
@@ -101,8 +106,8 @@ describe('E2BSandboxProvider against a fake E2B', () => {
   it('kills the whole process tree on timeout and on abort', async () => {
     const sbx = await provider().create();
     const tag = 700_000 + Math.floor(Math.random() * 90_000);
-    const timed = sbx.exec(`sleep ${tag} & setsid sleep ${tag + 1} & wait`, { timeoutMs: 1_000 });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const timed = sbx.exec(`sleep ${tag} & setsid sleep ${tag + 1} & wait`, { timeoutMs: 2_000 });
+    await new Promise((resolve) => setTimeout(resolve, 800));
     expect(await pidsRunning(`sleep ${tag + 1}`)).toHaveLength(1);
     const r = await timed;
     expect(r.timedOut).toBe(true);
@@ -116,6 +121,14 @@ describe('E2BSandboxProvider against a fake E2B', () => {
     controller.abort();
     await expect(aborted).rejects.toThrow(SandboxAbortedError);
     expect(await allGone(`sleep ${tag + 2}`)).toBe(true);
+
+    const broken = sbx.exec(`echo first; sleep ${tag + 3}`, {
+      onOutput: () => {
+        throw new Error('consumer broke');
+      },
+    });
+    await expect(broken).rejects.toThrow('consumer broke');
+    expect(await allGone(`sleep ${tag + 3}`)).toBe(true);
     await sbx.kill();
   });
 

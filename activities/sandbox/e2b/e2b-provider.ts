@@ -3,8 +3,7 @@ import type { SandboxOpts } from 'e2b';
 import { z } from 'zod';
 import { SandboxInputError } from '../errors.js';
 import type { CreateSandboxOptions, SandboxProvider } from '../types.js';
-import { E2BSandbox } from './e2b-sandbox.js';
-import { toSandboxError } from './map-error.js';
+import { E2BSandbox, toSandboxError } from './e2b-sandbox.js';
 import { resolveE2BOptions } from './options.js';
 import type { E2BSandboxProviderOptions, ResolvedE2BOptions } from './options.js';
 
@@ -22,7 +21,8 @@ export class E2BSandboxProvider implements SandboxProvider {
 
   async create(options: CreateSandboxOptions = {}): Promise<E2BSandbox> {
     const metadata = z.record(z.string(), z.string()).safeParse(options.metadata ?? {});
-    if (!metadata.success) throw new SandboxInputError('Sandbox metadata must map strings to strings.');
+    if (!metadata.success)
+      throw new SandboxInputError('Sandbox metadata must map strings to strings.');
     try {
       const sdk = await E2BSdkSandbox.create(this.opts.templateId, {
         ...this.connection(),
@@ -36,9 +36,13 @@ export class E2BSandboxProvider implements SandboxProvider {
   }
 
   async connect(id: string): Promise<E2BSandbox> {
-    if (typeof id !== 'string' || id.length === 0) throw new SandboxInputError('connect needs a sandbox id.');
+    if (typeof id !== 'string' || id.length === 0)
+      throw new SandboxInputError('connect needs a sandbox id.');
     try {
-      const sdk = await E2BSdkSandbox.connect(id, { ...this.connection(), timeoutMs: this.opts.lifetimeMs });
+      const sdk = await E2BSdkSandbox.connect(id, {
+        ...this.connection(),
+        timeoutMs: this.opts.lifetimeMs,
+      });
       // Resuming a paused sandbox cuts its lifetime to E2B's default; put ours back.
       await sdk.setTimeout(this.opts.lifetimeMs, { requestTimeoutMs: this.opts.requestTimeoutMs });
       return new E2BSandbox(sdk, this.opts);

@@ -52,10 +52,28 @@ export function presentEtcEntries(): string[] {
   return ETC_ENTRIES.filter((name) => existsSync(`/etc/${name}`));
 }
 
-// bwrap hands its own descriptors (and any the worker inherited) to the command, so the first
-// process inside closes every descriptor above stderr before anything untrusted runs.
-const CLOSE_INHERITED_FDS =
-  'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"';
+/**
+ * The script the sandbox's first process runs before the command, all in one bash so a
+ * command costs no extra execs:
+ * - bwrap hands its own descriptors (and any the worker inherited) to the command, so every
+ *   descriptor above stderr is closed before anything untrusted runs;
+ * - the limits are set here, after the user namespace exists, so they count this sandbox's
+ *   processes only (the process limit does not apply to a uid that is root on the host);
+ *   `ulimit` without -S/-H sets soft and hard alike, so the command cannot raise them;
+ * - oom_score_adj 1000 makes the kernel kill sandbox processes first if the host runs out
+ *   of memory anyway.
+ */
+function sandboxInit(opts: ResolvedLocalOptions): string {
+  const { limits } = opts;
+  const kib = (bytes: number) => Math.max(1, Math.floor(bytes / 1024));
+  return [
+    'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done',
+    `ulimit -u ${limits.maxProcesses} -v ${kib(limits.memoryBytes)} -t ${limits.cpuSeconds} ` +
+      `-f ${kib(limits.fileSizeBytes)} -n ${limits.openFiles} -c 0 || exit 125`,
+    'echo 1000 > /proc/self/oom_score_adj',
+    'exec /bin/bash -c "$1"',
+  ].join('\n');
+}
 
 export interface BwrapInvocation {
   /** Options read by bwrap from a pipe, so env values never show in the host's process list. */
@@ -72,6 +90,7 @@ export function buildBwrapInvocation(
   exec: { cwd: string; env: Record<string, string>; command: string },
 ): BwrapInvocation {
   const uid = String(SANDBOX_UID);
+  // prettier-ignore
   const options = [
     '--unshare-all',
     // Named explicitly so --disable-userns is accepted: no nested namespaces from inside.
@@ -106,23 +125,7 @@ export function buildBwrapInvocation(
     '--clearenv',
     ...Object.entries(sandboxEnv(opts, exec.env)).flatMap(([k, v]) => ['--setenv', k, v]),
   ];
-  const { limits } = opts;
-  const command = [
-    '/bin/bash', '-c', CLOSE_INHERITED_FDS, 'sandbox',
-    // setrlimit from inside, after the user namespace exists: the limits then count this
-    // sandbox's processes only, and soft = hard so the command cannot raise them again.
-    '/usr/bin/prlimit',
-    `--nproc=${limits.maxProcesses}`,
-    `--as=${limits.memoryBytes}`,
-    `--cpu=${limits.cpuSeconds}`,
-    `--fsize=${limits.fileSizeBytes}`,
-    `--nofile=${limits.openFiles}`,
-    '--core=0',
-    '--',
-    // If the host runs out of memory anyway, the kernel kills sandbox processes first.
-    '/usr/bin/choom', '-n', '1000', '--',
-    '/bin/bash', '-c', exec.command,
-  ];
+  const command = ['/bin/bash', '-c', sandboxInit(opts), 'sandbox-init', exec.command];
   return { options, command };
 }
 

@@ -61,8 +61,18 @@ describe('LocalSandbox.exec', () => {
     expect(r.truncated).toBe(false);
     expect(r.timedOut).toBe(false);
     expect(r.totalBytes).toEqual({ stdout: 29, stderr: 5 });
-    expect(chunks.filter((c) => c.stream === 'stdout').map((c) => c.data).join('')).toBe(r.stdout);
-    expect(chunks.filter((c) => c.stream === 'stderr').map((c) => c.data).join('')).toBe('oops\n');
+    expect(
+      chunks
+        .filter((c) => c.stream === 'stdout')
+        .map((c) => c.data)
+        .join(''),
+    ).toBe(r.stdout);
+    expect(
+      chunks
+        .filter((c) => c.stream === 'stderr')
+        .map((c) => c.data)
+        .join(''),
+    ).toBe('oops\n');
     await sbx.kill();
   });
 
@@ -71,15 +81,30 @@ describe('LocalSandbox.exec', () => {
     await expect(sbx.exec('true', { env: { 'BAD-NAME': 'x' } })).rejects.toThrow(SandboxInputError);
     await expect(sbx.exec('true', { timeoutMs: -1 })).rejects.toThrow(SandboxInputError);
     await expect(sbx.exec('')).rejects.toThrow(SandboxInputError);
+    await expect(sbx.exec('true', { cwd: '/work/missing' })).rejects.toThrow(/working folder/);
+    await sbx.kill();
+  });
+
+  it('kills the command and rejects with the error when onOutput throws', async () => {
+    const sbx = await provider.create();
+    const tag = 600_000 + Math.floor(Math.random() * 90_000);
+    const run = sbx.exec(`echo first; sleep ${tag}`, {
+      onOutput: () => {
+        throw new Error('consumer broke');
+      },
+    });
+    await expect(run).rejects.toThrow('consumer broke');
+    expect(await allGone(`sleep ${tag}`)).toBe(true);
     await sbx.kill();
   });
 
   it('kills the whole process tree on timeout', async () => {
     const sbx = await provider.create();
     const tag = 900_000 + Math.floor(Math.random() * 90_000);
-    const run = sbx.exec(treeCommand(tag), { timeoutMs: 1_500 });
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    for (const t of [tag, tag + 1, tag + 2]) expect(await pidsRunning(`sleep ${t}`)).toHaveLength(1);
+    const run = sbx.exec(treeCommand(tag), { timeoutMs: 2_500 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const t of [tag, tag + 1, tag + 2])
+      expect(await pidsRunning(`sleep ${t}`)).toHaveLength(1);
     const r = await run;
     expect(r.timedOut).toBe(true);
     expect(r.exitCode).toBe(137);
@@ -93,8 +118,9 @@ describe('LocalSandbox.exec', () => {
     const tag = 800_000 + Math.floor(Math.random() * 90_000);
     const controller = new AbortController();
     const run = sbx.exec(treeCommand(tag), { signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    for (const t of [tag, tag + 1, tag + 2]) expect(await pidsRunning(`sleep ${t}`)).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const t of [tag, tag + 1, tag + 2])
+      expect(await pidsRunning(`sleep ${t}`)).toHaveLength(1);
     controller.abort();
     await expect(run).rejects.toThrow(SandboxAbortedError);
     for (const t of [tag, tag + 1, tag + 2]) expect(await allGone(`sleep ${t}`)).toBe(true);

@@ -95,7 +95,8 @@ describe('LocalSandbox files', () => {
   it('rejects bad options with a message naming the field', async () => {
     expect(() => new LocalSandboxProvider({ root: 'relative/path' })).toThrow(/root/);
     expect(
-      () => new LocalSandboxProvider({ root, readOnlyBinds: [{ source: '/opt', target: '/work' }] }),
+      () =>
+        new LocalSandboxProvider({ root, readOnlyBinds: [{ source: '/opt', target: '/work' }] }),
     ).toThrow(SandboxConfigError);
     expect(() => new LocalSandboxProvider({ root, limits: { maxProcesses: 0 } })).toThrow(
       /maxProcesses/,

@@ -34,7 +34,9 @@ afterAll(async () => {
 describe('local sandbox isolation, seen from inside', () => {
   it('runs as uid 1000 without capabilities, and cannot make new namespaces', async () => {
     const sbx = await provider().create();
-    const r = await sbx.exec('id -u; id -g; grep CapEff /proc/self/status; unshare -U true; echo $?');
+    const r = await sbx.exec(
+      'id -u; id -g; grep CapEff /proc/self/status; unshare -U true; echo $?',
+    );
     const [uid, gid, caps, unshareExit] = r.stdout.trim().split('\n');
     expect([uid, gid]).toEqual(['1000', '1000']);
     expect(caps).toMatch(/CapEff:\s+0000000000000000/);
@@ -56,7 +58,18 @@ describe('local sandbox isolation, seen from inside', () => {
     const keyPath = path.join(dataDir, 'master.key');
     const r = await sbx.exec(`ls -A /; cat ${keyPath}; echo "key=$?"; ls -A /root; echo "root=$?"`);
     const top = r.stdout.split('\n').slice(0, 10);
-    expect(top).toEqual(['bin', 'dev', 'etc', 'home', 'lib', 'lib64', 'proc', 'sbin', 'tmp', 'usr']);
+    expect(top).toEqual([
+      'bin',
+      'dev',
+      'etc',
+      'home',
+      'lib',
+      'lib64',
+      'proc',
+      'sbin',
+      'tmp',
+      'usr',
+    ]);
     expect(r.stdout).toMatch(/^work$/m);
     expect(r.stdout).not.toContain(CANARY);
     expect(r.stdout).toMatch(/key=[1-9]/);
@@ -113,7 +126,9 @@ describe('local sandbox isolation, seen from inside', () => {
     const sbx = await provider({
       readOnlyBinds: [{ source: templateBin, target: '/opt/dynamiq/bin', onPath: true }],
     }).create();
-    const r = await sbx.exec('echo $PATH; ls /opt/dynamiq/bin; touch /opt/dynamiq/bin/x; echo w=$?');
+    const r = await sbx.exec(
+      'echo $PATH; ls /opt/dynamiq/bin; touch /opt/dynamiq/bin/x; echo w=$?',
+    );
     expect(r.stdout).toMatch(/^\/opt\/dynamiq\/bin:/);
     expect(r.stdout).toContain('README.md');
     expect(r.stdout).toMatch(/w=[1-9]/);

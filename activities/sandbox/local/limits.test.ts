@@ -118,6 +118,15 @@ print(len([p for p in os.listdir("/proc") if p.isdigit()]))
     await sbx.kill();
   });
 
+  it('sets hard limits the command cannot raise, and marks itself first to go on OOM', async () => {
+    const sbx = await provider.create();
+    const r = await sbx.exec(
+      'ulimit -Hu; ulimit -Hv; ulimit -Ht; cat /proc/self/oom_score_adj; ulimit -u 100000 2>/dev/null; echo raise=$?',
+    );
+    expect(r.stdout.trim().split('\n')).toEqual(['64', String(512 * 1024), '2', '1000', 'raise=1']);
+    await sbx.kill();
+  });
+
   it('caps the private /tmp, which lives in host memory', async () => {
     const sbx = await provider.create();
     const r = await sbx.exec('head -c 20M /dev/zero > /tmp/big; echo rc=$?; du -m /tmp/big');

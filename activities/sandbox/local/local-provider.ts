@@ -35,7 +35,7 @@ const GROUP = ['root:x:0:', `user:x:${SANDBOX_UID}:`, 'nogroup:x:65534:'].join('
 /**
  * Sandboxes on this machine with bubblewrap. Each lives in `<root>/<id>/` (home, work, its
  * own passwd) and survives worker restarts: `connect(id)` finds it from the folder alone.
- * Needs bubblewrap and util-linux (prlimit, choom), and user namespaces enabled.
+ * Needs bubblewrap, bash and user namespaces enabled (the Debian default).
  */
 export class LocalSandboxProvider implements SandboxProvider {
   private readonly opts: ResolvedLocalOptions;
@@ -98,7 +98,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     };
   }
 
-  /** Checks the host once per provider: the tools exist and the root is reachable. */
+  /** Checks the host once per provider: bubblewrap exists and the root is reachable. */
   private prepare(): Promise<void> {
     this.ready ??= this.checkHost().catch((err: unknown) => {
       this.ready = undefined;
@@ -108,15 +108,13 @@ export class LocalSandboxProvider implements SandboxProvider {
   }
 
   private async checkHost(): Promise<void> {
-    for (const tool of [this.opts.bwrapPath, '/usr/bin/prlimit', '/usr/bin/choom']) {
-      try {
-        await access(tool, fsConstants.X_OK);
-      } catch (err) {
-        throw new SandboxUnavailableError(
-          `${tool} is missing; install bubblewrap and util-linux (apt-get install bubblewrap util-linux).`,
-          { cause: err },
-        );
-      }
+    try {
+      await access(this.opts.bwrapPath, fsConstants.X_OK);
+    } catch (err) {
+      throw new SandboxUnavailableError(
+        `${this.opts.bwrapPath} is missing; install bubblewrap (apt-get install bubblewrap).`,
+        { cause: err },
+      );
     }
     await mkdir(this.opts.root, { recursive: true, mode: 0o711 });
     if (this.opts.hostUid === undefined) return;

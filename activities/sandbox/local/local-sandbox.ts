@@ -93,7 +93,12 @@ export class LocalSandbox implements Sandbox {
       .map((record) => {
         const [kind = '', size = '0', ...nameParts] = record.split('\t');
         const name = nameParts.join('\t');
-        return { name, path: `${target === '/' ? '' : target}/${name}`, type: fileType(kind), sizeBytes: Number(size) };
+        return {
+          name,
+          path: `${target === '/' ? '' : target}/${name}`,
+          type: fileType(kind),
+          sizeBytes: Number(size),
+        };
       });
     return entries.sort((a, b) => a.name.localeCompare(b.name));
   }

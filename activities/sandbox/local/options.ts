@@ -106,15 +106,23 @@ const optionsSchema = z.object({
 });
 
 // Targets the sandbox layout itself owns; binding over them would hide the work folder etc.
-const RESERVED_TARGETS = ['/', '/usr', '/etc', '/proc', '/dev', '/tmp', '/work', '/home', '/home/user'];
+const RESERVED_TARGETS = [
+  '/',
+  '/usr',
+  '/etc',
+  '/proc',
+  '/dev',
+  '/tmp',
+  '/work',
+  '/home',
+  '/home/user',
+];
 
 /** Validates options and fills defaults; throws `SandboxConfigError` naming the bad field. */
 export function resolveLocalOptions(options: LocalSandboxProviderOptions): ResolvedLocalOptions {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    throw new SandboxConfigError(
-      `Invalid local sandbox options: ${z.prettifyError(parsed.error)}`,
-    );
+    throw new SandboxConfigError(`Invalid local sandbox options: ${z.prettifyError(parsed.error)}`);
   }
   const o = parsed.data;
   for (const bind of o.readOnlyBinds) {

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import type { Writable } from 'node:stream';
-import { SandboxAbortedError, SandboxUnavailableError } from '../errors.js';
+import { SandboxAbortedError, SandboxInputError, SandboxUnavailableError } from '../errors.js';
 import { BoundedOutput } from '../output.js';
 import type { OutputLimits } from '../output.js';
 import type { OutputChunk } from '../types.js';
@@ -99,6 +99,11 @@ export function runBwrap(spec: RunSpec): Promise<RunResult> {
       const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
       const durationMs = performance.now() - started;
       if (exitCode === 1 && stdout.totalBytes === 0 && stderr.text().startsWith('bwrap: ')) {
+        if (stderr.text().startsWith("bwrap: Can't chdir")) {
+          return reject(
+            new SandboxInputError(`The working folder does not exist: ${stderr.text()}`),
+          );
+        }
         return reject(
           new SandboxUnavailableError(`bubblewrap could not set up the sandbox: ${stderr.text()}`),
         );
