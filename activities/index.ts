@@ -1,6 +1,8 @@
 import type { Db } from '../lib/db/index.js';
 import type { EventBus } from '../lib/events/index.js';
 import { recordAssistantMessage, recordUserMessage } from './history/index.js';
+import { downloadFile, listFiles, runCommand, uploadFile } from './sandbox/index.js';
+import type { RunCommandInput, SandboxSessions } from './sandbox/index.js';
 import type { RecordAssistantMessageInput, RecordUserMessageInput } from './history/index.js';
 import { createLlmClient, generateReply } from './llm/index.js';
 import type { LlmSettings } from './llm/index.js';
@@ -9,6 +11,7 @@ export interface ActivityDeps {
   db: Db;
   bus: EventBus;
   llm: LlmSettings;
+  sandboxes: SandboxSessions;
 }
 
 /**
@@ -18,11 +21,20 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const client = createLlmClient(deps.llm);
   return {
-    recordUserMessage: (input: RecordUserMessageInput) => recordUserMessage(deps.db, deps.bus, input),
+    recordUserMessage: (input: RecordUserMessageInput) =>
+      recordUserMessage(deps.db, deps.bus, input),
     recordAssistantMessage: (input: RecordAssistantMessageInput) =>
       recordAssistantMessage(deps.db, deps.bus, input),
     generateReply: (input: { conversationId: string; turnId: string }) =>
       generateReply({ db: deps.db, bus: deps.bus, client, settings: deps.llm }, input),
+    runCommand: (input: RunCommandInput) => runCommand(deps.sandboxes, input),
+    uploadFile: (input: { conversationId: string; path: string; contentBase64: string }) =>
+      uploadFile(deps.sandboxes, input),
+    downloadFile: (input: { conversationId: string; path: string }) =>
+      downloadFile(deps.sandboxes, input),
+    listFiles: (input: { conversationId: string; path: string }) =>
+      listFiles(deps.sandboxes, input),
+    closeSandbox: (input: { conversationId: string }) => deps.sandboxes.close(input.conversationId),
   };
 }
 

@@ -16,6 +16,7 @@ import type { ConversationInput, ConversationResult, ConversationState } from '.
 import {
   IDLE_CLOSE_AFTER,
   LLM_ACTIVITY,
+  SANDBOX_ACTIVITY,
   SEEN_EVENT_IDS_KEPT,
   STORE_ACTIVITY,
   TURNS_PER_RUN,
@@ -23,6 +24,7 @@ import {
 
 const store = proxyLocalActivities<Activities>(STORE_ACTIVITY);
 const llm = proxyActivities<Activities>(LLM_ACTIVITY);
+const sandbox = proxyActivities<Activities>(SANDBOX_ACTIVITY);
 
 /**
  * One conversation: chat events arrive as signals and queue up; each becomes a turn that
@@ -52,7 +54,11 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     const hasWork = await condition(() => pending.length > 0, IDLE_CLOSE_AFTER);
     if (!hasWork) {
       await condition(allHandlersFinished);
-      if (pending.length === 0) return { reason: 'idle', turnsCompleted };
+      if (pending.length === 0) {
+        // The conversation is over; its sandbox (if it had one) goes with it.
+        await sandbox.closeSandbox({ conversationId: input.conversationId });
+        return { reason: 'idle', turnsCompleted };
+      }
       continue;
     }
     current = pending.shift()!;

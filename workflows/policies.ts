@@ -37,3 +37,15 @@ export const LLM_ACTIVITY: ActivityOptions = {
     nonRetryableErrorTypes: ['LlmRequestRejected'],
   },
 };
+
+/** Sandbox work: commands heartbeat every second while they run. */
+export const SANDBOX_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 5,
+  },
+};

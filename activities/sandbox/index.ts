@@ -32,3 +32,14 @@ export type {
 export { E2BSandboxProvider } from './e2b/e2b-provider.js';
 export type { E2BSandbox } from './e2b/e2b-sandbox.js';
 export type { E2BSandboxProviderOptions } from './e2b/options.js';
+export { SandboxSessions } from './sessions.js';
+export type { SandboxSessionsOptions } from './sessions.js';
+export {
+  runCommand,
+  uploadFile,
+  downloadFile,
+  listFiles,
+  MAX_TRANSFER_BYTES,
+} from './command-activities.js';
+export type { RunCommandInput, CommandResult } from './command-activities.js';
+export { createSandboxProvider, HELPERS_DIR } from './from-config.js';

@@ -44,6 +44,7 @@ export interface Config {
   jwtSecret: string | undefined;
   eventBus: 'memory' | 'postgres' | undefined;
   logLevel: Env['LOG_LEVEL'];
+  sandbox: { provider: 'local' | 'e2b'; network: 'shared' | 'none'; idleTimeoutMs: number };
   e2b: { apiKey: string | undefined; templateId: string | undefined };
   pipedream: {
     clientId: string | undefined;
@@ -75,6 +76,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const problems: string[] = [];
   if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
     problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together');
+  }
+  if (e.SANDBOX_PROVIDER === 'e2b' && (!e.E2B_API_KEY || !e.E2B_TEMPLATE_ID)) {
+    problems.push(
+      'SANDBOX_PROVIDER=e2b needs E2B_API_KEY and E2B_TEMPLATE_ID (the template built from e2b-template/)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -110,6 +116,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     jwtSecret: e.JWT_SECRET,
     eventBus: e.EVENT_BUS,
     logLevel: e.LOG_LEVEL,
+    sandbox: {
+      provider: e.SANDBOX_PROVIDER,
+      network: e.SANDBOX_NETWORK,
+      idleTimeoutMs: e.SANDBOX_IDLE_TIMEOUT_MS,
+    },
     e2b: { apiKey: e.E2B_API_KEY, templateId: e.E2B_TEMPLATE_ID },
     pipedream: {
       clientId: e.PIPEDREAM_CLIENT_ID,

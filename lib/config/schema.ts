@@ -86,6 +86,16 @@ export const envSchema = z.object({
   /** `memory` (one process) or `postgres` (LISTEN/NOTIFY across processes). */
   EVENT_BUS: z.enum(['memory', 'postgres']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `local` (bubblewrap, default) or `e2b` (needs E2B_API_KEY and E2B_TEMPLATE_ID). */
+  SANDBOX_PROVIDER: z.enum(['local', 'e2b']).default('local'),
+  /** Local sandboxes' network: `shared` (default; CLIs and the broker need it) or `none`. */
+  SANDBOX_NETWORK: z.enum(['shared', 'none']).default('shared'),
+  /** A sandbox unused this long is closed, in milliseconds. Default 30 minutes. */
+  SANDBOX_IDLE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(30 * 60_000),
   E2B_API_KEY: optionalString,
   E2B_TEMPLATE_ID: optionalString,
   PIPEDREAM_CLIENT_ID: optionalString,

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, Worker } from '@temporalio/worker';
+import { SandboxSessions, createSandboxProvider } from '../../activities/sandbox/index.js';
 import { ConfigError } from '../config/index.js';
 import { EncryptionCodec, loadKeyring } from '../crypto/index.js';
 import type { Keyring } from '../crypto/index.js';
@@ -21,6 +22,9 @@ import type { EmbeddedTemporal } from '../temporal/index.js';
 import { buildServer, ensureAdmin } from '../../web/server/index.js';
 import { loadOrCreateApiToken } from './api-token.js';
 import { createWorker } from './worker.js';
+
+/** How often the worker closes idle sandboxes and those of deleted conversations. */
+const REAP_EVERY_MS = 60_000;
 
 export interface RunningDynamiq {
   /** Where the API listens, e.g. http://127.0.0.1:3000 (api role only). */
@@ -104,13 +108,26 @@ export async function startDynamiq(
     stack.push(() => bus.close());
 
     if (roles.has('worker')) {
+      const sandboxes = new SandboxSessions(database.prisma, createSandboxProvider(config), {
+        providerName: config.sandbox.provider,
+        idleTimeoutMs: config.sandbox.idleTimeoutMs,
+      });
+      const reaper = setInterval(() => {
+        sandboxes.reap().then(
+          ({ closed }) =>
+            closed.length && log.info({ closed }, 'closed idle or orphaned sandboxes'),
+          (err: unknown) => log.warn({ err }, 'sandbox reaper failed; will retry'),
+        );
+      }, REAP_EVERY_MS);
+      reaper.unref();
+      stack.push(async () => clearInterval(reaper));
       const connection: NativeConnection = await connectNative(target);
       stack.push(() => connection.close());
       const worker: Worker = await createWorker({
         connection,
         namespace: target.namespace,
         taskQueue: config.temporal.taskQueue,
-        deps: { db: database.prisma, bus, llm: config.llm },
+        deps: { db: database.prisma, bus, llm: config.llm, sandboxes },
         dataConverter,
         workflowBundle: opts.workflowBundle,
       });

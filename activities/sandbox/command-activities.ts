@@ -1,0 +1,109 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { SandboxError } from './errors.js';
+import type { SandboxSessions } from './sessions.js';
+import type { ExecResult, FileEntry } from './types.js';
+
+/** Largest file moved through the workflow by upload/download, in bytes. */
+export const MAX_TRANSFER_BYTES = 1024 * 1024;
+
+export interface RunCommandInput {
+  conversationId: string;
+  command: string;
+  /** Relative paths resolve under /work. */
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** What the agent sees of a command: bounded output, never the whole stream. */
+export type CommandResult = ExecResult;
+
+/**
+ * Runs a command in the conversation's sandbox. Heartbeats every second with the bytes seen
+ * so far, so Temporal notices a dead worker, and a cancelled activity kills the command's
+ * whole process tree.
+ */
+export async function runCommand(
+  sessions: SandboxSessions,
+  input: RunCommandInput,
+): Promise<CommandResult> {
+  const ctx = Context.current();
+  const sandbox = await sessions.forConversation(input.conversationId);
+  let bytes = 0;
+  const beat = setInterval(() => ctx.heartbeat({ bytes }), 1000);
+  try {
+    return await sandbox.exec(input.command, {
+      cwd: input.cwd,
+      timeoutMs: input.timeoutMs,
+      signal: ctx.cancellationSignal,
+      onOutput: (chunk) => {
+        bytes += chunk.data.length;
+      },
+    });
+  } catch (err) {
+    throw asFailure(err);
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+export async function uploadFile(
+  sessions: SandboxSessions,
+  input: { conversationId: string; path: string; contentBase64: string },
+): Promise<{ path: string; sizeBytes: number }> {
+  const data = Buffer.from(input.contentBase64, 'base64');
+  if (data.length > MAX_TRANSFER_BYTES) {
+    throw ApplicationFailure.nonRetryable(
+      `file is ${data.length} bytes; the limit is ${MAX_TRANSFER_BYTES}`,
+      'FileTooLarge',
+    );
+  }
+  const sandbox = await sessions.forConversation(input.conversationId);
+  await sandbox.writeFile(input.path, data).catch((err: unknown) => {
+    throw asFailure(err);
+  });
+  return { path: input.path, sizeBytes: data.length };
+}
+
+export async function downloadFile(
+  sessions: SandboxSessions,
+  input: { conversationId: string; path: string },
+): Promise<{ path: string; contentBase64: string; sizeBytes: number }> {
+  const sandbox = await sessions.forConversation(input.conversationId);
+  const data = await sandbox.readFile(input.path).catch((err: unknown) => {
+    throw asFailure(err);
+  });
+  if (data.length > MAX_TRANSFER_BYTES) {
+    throw ApplicationFailure.nonRetryable(
+      `file is ${data.length} bytes; the limit is ${MAX_TRANSFER_BYTES}`,
+      'FileTooLarge',
+    );
+  }
+  return { path: input.path, contentBase64: data.toString('base64'), sizeBytes: data.length };
+}
+
+export async function listFiles(
+  sessions: SandboxSessions,
+  input: { conversationId: string; path: string },
+): Promise<FileEntry[]> {
+  const sandbox = await sessions.forConversation(input.conversationId);
+  return sandbox.listFiles(input.path).catch((err: unknown) => {
+    throw asFailure(err);
+  });
+}
+
+const NOT_RETRYABLE = new Set([
+  'SANDBOX_INVALID_INPUT',
+  'SANDBOX_FILE_NOT_FOUND',
+  'SANDBOX_FILE_TOO_LARGE',
+  'SANDBOX_INVALID_CONFIG',
+  'SANDBOX_AUTH_FAILED',
+]);
+
+/** A caller's mistake is final; an unavailable provider is worth another attempt. */
+function asFailure(err: unknown): unknown {
+  if (err instanceof SandboxError && NOT_RETRYABLE.has(err.code)) {
+    return ApplicationFailure.nonRetryable(err.message, err.code);
+  }
+  return err;
+}

@@ -1,0 +1,134 @@
+import type { Db } from '../../lib/db/index.js';
+import { SandboxNotFoundError } from './errors.js';
+import type { Sandbox, SandboxProvider } from './types.js';
+
+export interface SandboxSessionsOptions {
+  /** Recorded with each session; a restarted worker reconnects only to its own kind. */
+  providerName: 'local' | 'e2b';
+  /** A sandbox unused for this long is closed by `reap`, in milliseconds. */
+  idleTimeoutMs: number;
+}
+
+/**
+ * One sandbox per conversation: created on first use, reused across turns, recorded in the
+ * database so a restarted worker reconnects to it instead of leaking it, closed when idle or
+ * when its conversation ends or is deleted.
+ */
+export class SandboxSessions {
+  /** Open sandboxes of this worker; the database is the record, this saves reconnects. */
+  private readonly open = new Map<string, Sandbox>();
+  private readonly pending = new Map<string, Promise<Sandbox>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly provider: SandboxProvider,
+    private readonly opts: SandboxSessionsOptions,
+  ) {}
+
+  /** The conversation's sandbox, reconnecting or creating it as needed. */
+  async forConversation(conversationId: string): Promise<Sandbox> {
+    const cached = this.open.get(conversationId);
+    if (cached) {
+      await this.touch(conversationId);
+      return cached;
+    }
+    // Concurrent callers for one conversation share one creation.
+    let pending = this.pending.get(conversationId);
+    if (!pending) {
+      pending = this.resolve(conversationId).finally(() => this.pending.delete(conversationId));
+      this.pending.set(conversationId, pending);
+    }
+    return pending;
+  }
+
+  private async resolve(conversationId: string): Promise<Sandbox> {
+    const row = await this.db.sandboxSession.findUnique({ where: { conversationId } });
+    if (row?.status === 'running' && row.provider === this.opts.providerName) {
+      try {
+        const sandbox = await this.provider.connect(row.sandboxId);
+        this.open.set(conversationId, sandbox);
+        await this.touch(conversationId);
+        return sandbox;
+      } catch (err) {
+        if (!(err instanceof SandboxNotFoundError)) throw err;
+        // Gone (expired, reaped elsewhere): fall through to a fresh one.
+      }
+    }
+    const sandbox = await this.provider.create({ metadata: { conversationId } });
+    try {
+      const now = new Date();
+      await this.db.sandboxSession.upsert({
+        where: { conversationId },
+        create: { conversationId, provider: this.opts.providerName, sandboxId: sandbox.id },
+        update: {
+          provider: this.opts.providerName,
+          sandboxId: sandbox.id,
+          status: 'running',
+          createdAt: now,
+          lastUsedAt: now,
+          closedAt: null,
+        },
+      });
+    } catch (err) {
+      // Unrecorded, it would leak: nobody could find it to close it.
+      await sandbox.kill().catch(() => undefined);
+      throw err;
+    }
+    this.open.set(conversationId, sandbox);
+    return sandbox;
+  }
+
+  private async touch(conversationId: string): Promise<void> {
+    await this.db.sandboxSession.updateMany({
+      where: { conversationId, status: 'running' },
+      data: { lastUsedAt: new Date() },
+    });
+  }
+
+  /** Kills the conversation's sandbox, if it has one. */
+  async close(conversationId: string): Promise<boolean> {
+    const row = await this.db.sandboxSession.findUnique({ where: { conversationId } });
+    this.open.delete(conversationId);
+    if (!row || row.status !== 'running') return false;
+    await this.killById(row.provider, row.sandboxId);
+    await this.db.sandboxSession.updateMany({
+      where: { id: row.id, sandboxId: row.sandboxId },
+      data: { status: 'closed', closedAt: new Date() },
+    });
+    return true;
+  }
+
+  /**
+   * Closes sandboxes idle for longer than the timeout and those whose conversation no longer
+   * exists. Safe to run from several workers at once.
+   */
+  async reap(now = new Date()): Promise<{ closed: string[] }> {
+    const idleSince = new Date(now.getTime() - this.opts.idleTimeoutMs);
+    const rows = await this.db.sandboxSession.findMany({
+      where: { status: 'running', provider: this.opts.providerName },
+    });
+    const existing = new Set(
+      (
+        await this.db.conversation.findMany({
+          where: { id: { in: rows.map((r) => r.conversationId) } },
+          select: { id: true },
+        })
+      ).map((c) => c.id),
+    );
+    const closed: string[] = [];
+    for (const row of rows) {
+      if (row.lastUsedAt > idleSince && existing.has(row.conversationId)) continue;
+      if (await this.close(row.conversationId)) closed.push(row.conversationId);
+    }
+    return { closed };
+  }
+
+  private async killById(provider: string, sandboxId: string): Promise<void> {
+    if (provider !== this.opts.providerName) return;
+    try {
+      await (await this.provider.connect(sandboxId)).kill();
+    } catch (err) {
+      if (!(err instanceof SandboxNotFoundError)) throw err;
+    }
+  }
+}
