@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../lib/db/index.js';
 import type { Database } from '../../lib/db/index.js';
 import { downloadFile, runCommand, uploadFile } from './command-activities.js';
+import type { CommandResult } from './command-activities.js';
 import { SandboxNotFoundError } from './errors.js';
 import { LocalSandboxProvider } from './local/local-provider.js';
 import { SandboxSessions } from './sessions.js';
@@ -49,7 +50,11 @@ describe('one sandbox per conversation, recorded in the database', () => {
     });
     return c.id;
   }
-  const run = (sessions: SandboxSessions, conversationId: string, command: string) =>
+  const run = (
+    sessions: SandboxSessions,
+    conversationId: string,
+    command: string,
+  ): Promise<CommandResult> =>
     new MockActivityEnvironment().run(runCommand, sessions, { conversationId, command });
 
   it('keeps files across commands, and conversations apart', async () => {
