@@ -19,5 +19,7 @@ export async function loadHistory(db: Db, conversationId: string): Promise<Histo
     take: HISTORY_MESSAGES,
     select: { role: true, content: true },
   });
-  return rows.reverse().map((r) => ({ role: r.role as HistoryMessage['role'], content: r.content }));
+  return rows
+    .reverse()
+    .map((r) => ({ role: r.role as HistoryMessage['role'], content: r.content }));
 }

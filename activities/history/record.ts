@@ -67,24 +67,36 @@ export async function recordUserMessage(db: Db, bus: EventBus, input: RecordUser
 }
 
 /** Stores the turn's answer once, then tells live subscribers the turn is complete. */
-export async function recordAssistantMessage(db: Db, bus: EventBus, input: RecordAssistantMessageInput) {
-  const message = await insertOnce(db, input.conversationId, assistantExternalId(input.turnId), (tx) =>
-    tx.message.create({
-      data: {
-        conversationId: input.conversationId,
-        turnId: input.turnId,
-        externalId: assistantExternalId(input.turnId),
-        role: 'assistant',
-        content: input.content,
-        model: input.model,
-        isError: input.isError,
-        promptTokens: input.usage?.promptTokens ?? null,
-        completionTokens: input.usage?.completionTokens ?? null,
-      },
-      select: STORED,
-    }),
+export async function recordAssistantMessage(
+  db: Db,
+  bus: EventBus,
+  input: RecordAssistantMessageInput,
+) {
+  const message = await insertOnce(
+    db,
+    input.conversationId,
+    assistantExternalId(input.turnId),
+    (tx) =>
+      tx.message.create({
+        data: {
+          conversationId: input.conversationId,
+          turnId: input.turnId,
+          externalId: assistantExternalId(input.turnId),
+          role: 'assistant',
+          content: input.content,
+          model: input.model,
+          isError: input.isError,
+          promptTokens: input.usage?.promptTokens ?? null,
+          completionTokens: input.usage?.completionTokens ?? null,
+        },
+        select: STORED,
+      }),
   );
-  const base = { conversationId: input.conversationId, turnId: input.turnId, messageId: message.id };
+  const base = {
+    conversationId: input.conversationId,
+    turnId: input.turnId,
+    messageId: message.id,
+  };
   await bus.publish({ type: 'message', ...base, seq: message.seq, role: 'assistant' });
   await bus.publish({ type: 'turn.completed', ...base, isError: message.isError });
   return { messageId: message.id };

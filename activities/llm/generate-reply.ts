@@ -35,7 +35,12 @@ export async function generateReply(
   const ctx = Context.current();
   const history = await loadHistory(deps.db, input.conversationId);
   const batcher = new TokenBatcher((delta) =>
-    deps.bus.publish({ type: 'token', conversationId: input.conversationId, turnId: input.turnId, delta }),
+    deps.bus.publish({
+      type: 'token',
+      conversationId: input.conversationId,
+      turnId: input.turnId,
+      delta,
+    }),
   );
   let content = '';
   const beat = setInterval(() => ctx.heartbeat({ chars: content.length }), 1000);
@@ -59,7 +64,10 @@ export async function generateReply(
         batcher.push(delta);
       }
       if (chunk.usage) {
-        usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        usage = {
+          promptTokens: chunk.usage.prompt_tokens,
+          completionTokens: chunk.usage.completion_tokens,
+        };
       }
     }
     await batcher.drain();

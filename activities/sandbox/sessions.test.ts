@@ -150,7 +150,10 @@ describe('one sandbox per conversation, recorded in the database', () => {
       contentBase64: Buffer.from('a,b\n1,2\n').toString('base64'),
     });
     await run(sessions, id, 'wc -l < in.csv > count.txt');
-    const out = await env.run(downloadFile, sessions, { conversationId: id, path: 'count.txt' });
+    const out: { contentBase64: string } = await env.run(downloadFile, sessions, {
+      conversationId: id,
+      path: 'count.txt',
+    });
     expect(Buffer.from(out.contentBase64, 'base64').toString().trim()).toBe('2');
     const missing = env.run(downloadFile, sessions, { conversationId: id, path: 'nope.txt' });
     await expect(missing).rejects.toBeInstanceOf(ApplicationFailure);
