@@ -167,5 +167,6 @@ describe('the embedded PGlite database', () => {
     cleanups.push(() => second.close());
     expect((await migrate(second.sql)).applied).toEqual([]);
     expect((await second.prisma.user.findFirstOrThrow()).displayName).toBe('kept');
-  });
+    // A first open runs initdb on disk: seconds on a quiet machine, far more on a busy one.
+  }, 240_000);
 });

@@ -71,7 +71,7 @@ describe('the dynamiq command', () => {
       expect(await exited).toBe(0);
       expect(await processesUsing(p.dataDir)).toEqual([]);
     }
-  }, 120_000);
+  }, 300_000);
 
   it('refuses a malformed configuration with one line per problem', async () => {
     const result = await run(process.execPath, ['--import', 'tsx', 'bin/dynamiq.ts', 'start'], {
@@ -95,5 +95,5 @@ describe('the dynamiq command', () => {
       env,
     });
     expect(second.stdout).toContain('database is up to date');
-  }, 60_000);
+  }, 180_000);
 });

@@ -166,7 +166,7 @@ describe('LLM failures reach the person as a clear message', () => {
     } finally {
       await app.close();
     }
-  });
+  }, 240_000);
 
   it('a rejected API key is reported once, not retried', async () => {
     const llm = await startFakeOpenAI({ apiKey: 'sk-right' });
