@@ -19,8 +19,8 @@ import {
   targetFromConfig,
 } from '../temporal/index.js';
 import type { EmbeddedTemporal } from '../temporal/index.js';
-import { buildServer, ensureAdmin } from '../../web/server/index.js';
-import { loadOrCreateApiToken } from './api-token.js';
+import { buildServer, createLoginLink, ensureAdmin } from '../../web/server/index.js';
+import { loadOrCreateSecret } from './local-secrets.js';
 import { createWorker } from './worker.js';
 
 /** How often the worker closes idle sandboxes and those of deleted conversations. */
@@ -32,6 +32,8 @@ export interface RunningDynamiq {
   temporalAddress: string;
   database: Database;
   keyring: Keyring;
+  /** A single-use portal sign-in link for the administrator, until they have signed in once. */
+  bootstrapLink: string | undefined;
   /** The api role's Temporal client (payloads encrypted with the keyring). */
   temporal: Client | undefined;
   /** Drains the worker, closes the server, stops the embedded Temporal; safe to call twice. */
@@ -52,6 +54,10 @@ export function checkRoles(config: Config, roles: ReadonlySet<Role>): void {
     );
   if (roles.has('api') && !config.apiToken)
     problems.push('DYNAMIQ_API_TOKEN must be set when the api role runs alone');
+  if (roles.has('api') && !config.jwtSecret)
+    problems.push(
+      'JWT_SECRET must be set when the api role runs alone (every replica signs and checks links)',
+    );
   if (problems.length) throw new ConfigError(problems);
 }
 
@@ -141,6 +147,7 @@ export async function startDynamiq(
 
     let url: string | undefined;
     let client: Client | undefined;
+    let bootstrapLink: string | undefined;
     if (roles.has('api')) {
       client = await connectClient(target, dataConverter);
       const connection = client.connection;
@@ -148,9 +155,16 @@ export async function startDynamiq(
       const admin = await ensureAdmin(database.prisma);
       let apiToken = config.apiToken;
       if (!apiToken) {
-        const stored = await loadOrCreateApiToken(config.dataDir);
-        apiToken = stored.token;
+        const stored = await loadOrCreateSecret(config.dataDir, 'api-token');
+        apiToken = stored.value;
         log.info(`DYNAMIQ_API_TOKEN is unset: the administrator API token is in ${stored.file}`);
+      }
+      const jwtSecret =
+        config.jwtSecret ?? (await loadOrCreateSecret(config.dataDir, 'jwt-secret')).value;
+      // Until the administrator has signed in once, every start offers a fresh sign-in link.
+      if ((await database.prisma.portalSession.count({ where: { userId: admin.id } })) === 0) {
+        bootstrapLink = (await createLoginLink(jwtSecret, config.publicUrl, { userId: admin.id }))
+          .url;
       }
       const server = await buildServer({
         db: database.prisma,
@@ -159,6 +173,8 @@ export async function startDynamiq(
         bus,
         log,
         apiToken,
+        jwtSecret,
+        publicUrl: config.publicUrl,
         admin,
       });
       stack.push(() => server.close());
@@ -168,7 +184,7 @@ export async function startDynamiq(
       url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       log.info({ url }, 'API listening');
     }
-    return { url, temporalAddress, database, keyring, temporal: client, stop };
+    return { url, temporalAddress, database, keyring, temporal: client, bootstrapLink, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -10,6 +10,7 @@ import type { RunningDynamiq } from '../../lib/runtime/index.js';
 import { createTestDatabase } from './postgres.js';
 
 export interface TestApp extends RunningDynamiq {
+  admin: { id: string };
   url: string;
   token: string;
   taskQueue: string;
@@ -51,8 +52,13 @@ export async function startTestApp(
     },
   );
   const url = app.url!;
+  const admin = await app.database.prisma.user.findFirstOrThrow({
+    where: { role: 'admin' },
+    orderBy: { createdAt: 'asc' },
+  });
   return {
     ...app,
+    admin: { id: admin.id },
     url,
     token,
     taskQueue,

@@ -1,8 +1,10 @@
 import Fastify, { LogController } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { bearerAuth } from './auth.js';
+import { authenticate } from './auth.js';
 import type { ServerDeps } from './deps.js';
 import { body, errorHandler } from './errors.js';
+import { sessionRoutes, signInRoutes } from './routes/auth.js';
 import { conversationEventRoutes } from './routes/conversation-events.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { healthRoutes } from './routes/health.js';
@@ -29,9 +31,15 @@ export async function buildServer(deps: ServerDeps) {
       .send(body('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
   );
 
+  await app.register(fastifyCookie);
   await app.register(async (scope) => healthRoutes(scope, deps));
+  await app.register(async (scope) => signInRoutes(scope, deps));
   await app.register(async (api) => {
-    api.addHook('onRequest', bearerAuth({ apiToken: deps.apiToken, admin: deps.admin }));
+    api.addHook(
+      'onRequest',
+      authenticate({ apiToken: deps.apiToken, admin: deps.admin, db: deps.db }),
+    );
+    await sessionRoutes(api, deps);
     await conversationRoutes(api, deps);
     await conversationEventRoutes(api, deps);
   });

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../lib/db/index.js';
 import { HttpError } from './errors.js';
+import { findSession } from './sessions/index.js';
 
 export interface AuthUser {
   id: string;
@@ -12,23 +13,66 @@ export interface AuthUser {
 declare module 'fastify' {
   interface FastifyRequest {
     user: AuthUser;
+    /** Set when the request came with a portal session cookie. */
+    sessionTokenHash?: string;
   }
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/** The portal's session cookie; HttpOnly, so page scripts never see it. */
+export const SESSION_COOKIE = 'dynamiq_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
- * Bearer-token authentication for /api. The configured administrator token maps to the
- * administrator user; digests are compared in constant time so the token cannot be
- * guessed byte by byte from response times.
+ * Authentication for /api: a bearer token (scripts, automation; the configured administrator
+ * token maps to the administrator) or the portal's session cookie. A cookie is sent by the
+ * browser on its own, so state-changing requests authenticated by it must also carry the
+ * session's CSRF token in `x-csrf-token`; bearer requests need none.
+ */
+export function authenticate(opts: { apiToken: string; admin: AuthUser; db: Db }) {
+  const bearer = bearerAuth(opts);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.headers.authorization) return bearer(request, reply);
+    const cookie = request.cookies[SESSION_COOKIE];
+    const session = cookie ? await findSession(opts.db, cookie) : null;
+    if (!session) {
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'Sign in to the portal with a link from the bot, or send Authorization: Bearer <token>.',
+      );
+    }
+    if (!SAFE_METHODS.has(request.method)) {
+      const sent = request.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !timingSafeEqual(digest(sent), digest(session.csrfToken))) {
+        throw new HttpError(
+          403,
+          'csrf_token_missing',
+          "Send the session's CSRF token (GET /api/session) in x-csrf-token.",
+        );
+      }
+    }
+    request.user = session.user;
+    request.sessionTokenHash = session.tokenHash;
+  };
+}
+
+/**
+ * Bearer-token authentication alone: the configured administrator token maps to the
+ * administrator. Digests are compared in constant time so the token cannot be guessed byte
+ * by byte from response times.
  */
 export function bearerAuth(opts: { apiToken: string; admin: AuthUser }) {
   const expected = digest(opts.apiToken);
   return async (request: FastifyRequest, _reply: FastifyReply) => {
-    const header = request.headers.authorization;
-    const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+    const match = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i);
     if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
-      throw new HttpError(401, 'unauthorized', 'Send Authorization: Bearer <DYNAMIQ_API_TOKEN>.');
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'Send Authorization: Bearer <DYNAMIQ_API_TOKEN>, or sign in to the portal.',
+      );
     }
     request.user = opts.admin;
   };

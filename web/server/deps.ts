@@ -12,6 +12,10 @@ export interface ServerDeps {
   bus: EventBus;
   log: Logger;
   apiToken: string;
+  /** Signs portal sign-in links. */
+  jwtSecret: string;
+  /** Where people reach the portal; sign-in redirects there, cookies are Secure on https. */
+  publicUrl: string;
   admin: AuthUser;
   /** Largest request body accepted, in bytes. Default 256 KiB. */
   bodyLimit?: number;

@@ -1,0 +1,145 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  BrokerError,
+  awsCredentialInput,
+  brokerRequestBody,
+  gcpCredentialInput,
+} from '../../../broker/index.js';
+import type { CredentialBroker } from '../../../broker/index.js';
+import { HttpError } from '../errors.js';
+
+/** What the cloud routes need; `ServerDeps` provides it once it carries `broker`. */
+export interface CloudRouteDeps {
+  /** Absent when JWT_SECRET or the master key is missing: every cloud route then answers 503. */
+  broker?: CredentialBroker;
+}
+
+const idParams = z.object({ id: z.uuid({ error: 'must be a credential id (UUID)' }) });
+
+/**
+ * Administrator routes (register inside the bearer-authenticated /api scope): the user's stored
+ * cloud credentials, which never leave in the clear, and the user's audit trail.
+ */
+export async function cloudRoutes(root: FastifyInstance, deps: CloudRouteDeps): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const broker = () => brokerOf(deps);
+
+  app.get('/api/cloud/credentials', async (request) =>
+    translate(async () => ({ credentials: await broker().store.list(request.user.id) })),
+  );
+
+  app.post(
+    '/api/cloud/credentials/aws',
+    { schema: { body: awsCredentialInput } },
+    async (request, reply) => {
+      const credential = await translate(() =>
+        broker().store.createAws(request.user.id, request.body),
+      );
+      return reply.status(201).send({ credential });
+    },
+  );
+
+  app.post(
+    '/api/cloud/credentials/gcp',
+    { schema: { body: gcpCredentialInput } },
+    async (request, reply) => {
+      const credential = await translate(() =>
+        broker().store.createGcp(request.user.id, request.body),
+      );
+      return reply.status(201).send({ credential });
+    },
+  );
+
+  app.delete(
+    '/api/cloud/credentials/:id',
+    { schema: { params: idParams } },
+    async (request, reply) => {
+      const deleted = await translate(() =>
+        broker().deleteCredential(request.user.id, request.params.id),
+      );
+      if (!deleted)
+        throw new HttpError(404, 'not_found', `No cloud credential ${request.params.id}.`);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/api/audit',
+    {
+      schema: {
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+          before: z.iso.datetime().optional(),
+        }),
+      },
+    },
+    async (request) => {
+      const { limit, before } = request.query;
+      const events = await translate(() =>
+        broker().audit.list(request.user.id, {
+          limit,
+          ...(before ? { before: new Date(before) } : {}),
+        }),
+      );
+      return { events, next: events.length === limit ? events.at(-1)!.at : null };
+    },
+  );
+}
+
+/**
+ * Sandbox-facing routes, authenticated by the command's sandbox token rather than the
+ * administrator's: register them at the root, outside the /api bearer hook.
+ * - `POST /api/cloud/aws/credentials` `{name?}`: `credential_process` JSON.
+ * - `POST /api/cloud/gcp/credentials` `{name?}`: `{accessToken, expiresAt, ...}`.
+ */
+export async function cloudBrokerRoutes(
+  root: FastifyInstance,
+  deps: CloudRouteDeps,
+): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const options = { schema: { body: brokerRequestBody } };
+
+  app.post('/api/cloud/aws/credentials', options, async (request, reply) => {
+    const answer = await translate(() =>
+      brokerOf(deps).awsCredentials({
+        authorization: request.headers.authorization,
+        name: request.body.name,
+      }),
+    );
+    // Credentials must not sit in a proxy's or browser's cache.
+    return reply.header('cache-control', 'no-store').send(answer);
+  });
+
+  app.post('/api/cloud/gcp/credentials', options, async (request, reply) => {
+    const answer = await translate(() =>
+      brokerOf(deps).gcpAccessToken({
+        authorization: request.headers.authorization,
+        name: request.body.name,
+      }),
+    );
+    return reply.header('cache-control', 'no-store').send(answer);
+  });
+}
+
+function brokerOf(deps: CloudRouteDeps): CredentialBroker {
+  if (!deps.broker) {
+    throw new HttpError(
+      503,
+      'broker_disabled',
+      'The credential broker is off: set JWT_SECRET (and DYNAMIQ_MASTER_KEY in production).',
+    );
+  }
+  return deps.broker;
+}
+
+/** Broker errors become the API's `{error: {code, message}}` with the broker's status. */
+async function translate<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof BrokerError) throw new HttpError(err.status, err.reason, err.message);
+    throw err;
+  }
+}
