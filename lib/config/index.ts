@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { parseLocalServers } from '../../activities/mcp/local-servers.js';
+import type { McpSettings } from '../../activities/mcp/config.js';
 import { envSchema } from './schema.js';
 import type { Env } from './schema.js';
 
@@ -53,6 +55,8 @@ export interface Config {
     environment: Env['PIPEDREAM_ENVIRONMENT'];
   };
   composio: { apiKey: string | undefined; projectId: string | undefined };
+  /** MCP providers and limits, as activities/mcp's createMcpRegistry takes them. */
+  mcp: McpSettings;
 }
 
 /**
@@ -81,6 +85,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems.push(
       'SANDBOX_PROVIDER=e2b needs E2B_API_KEY and E2B_TEMPLATE_ID (the template built from e2b-template/)',
     );
+  }
+  let localServers: McpSettings['localServers'] = {};
+  try {
+    localServers = parseLocalServers(e.MCP_LOCAL_SERVERS);
+  } catch (err) {
+    problems.push((err as Error).message);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -129,6 +139,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       environment: e.PIPEDREAM_ENVIRONMENT,
     },
     composio: { apiKey: e.COMPOSIO_API_KEY, projectId: e.COMPOSIO_PROJECT_ID },
+    mcp: {
+      defaultProvider: e.MCP_DEFAULT_PROVIDER,
+      sessionIdleMs: e.MCP_SESSION_IDLE_MS,
+      toolsCacheTtlMs: e.MCP_TOOLS_CACHE_TTL_MS,
+      callTimeoutMs: e.MCP_CALL_TIMEOUT_MS,
+      maxResultChars: e.MCP_MAX_RESULT_CHARS,
+      pipedream: {
+        clientId: e.PIPEDREAM_CLIENT_ID,
+        clientSecret: e.PIPEDREAM_CLIENT_SECRET,
+        projectId: e.PIPEDREAM_PROJECT_ID,
+        environment: e.PIPEDREAM_ENVIRONMENT,
+        apiUrl: e.PIPEDREAM_API_URL,
+        mcpUrl: e.PIPEDREAM_MCP_URL,
+        toolMode: e.PIPEDREAM_TOOL_MODE,
+      },
+      composio: { apiKey: e.COMPOSIO_API_KEY, apiUrl: e.COMPOSIO_API_URL },
+      localServers,
+    },
   };
 }
 

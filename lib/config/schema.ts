@@ -104,6 +104,26 @@ export const envSchema = z.object({
   PIPEDREAM_ENVIRONMENT: z.enum(['development', 'production']).default('development'),
   COMPOSIO_API_KEY: optionalString,
   COMPOSIO_PROJECT_ID: optionalString,
+  /** Pipedream's REST API; override for a proxy or a test fake. Default https://api.pipedream.com. */
+  PIPEDREAM_API_URL: optionalUrl,
+  /** Pipedream's remote MCP server. Default https://remote.mcp.pipedream.net. */
+  PIPEDREAM_MCP_URL: optionalUrl,
+  /** `x-pd-tool-mode`: `tools-only` gives the LLM full tool schemas. Unset: Pipedream's default (sub-agent). */
+  PIPEDREAM_TOOL_MODE: z.enum(['sub-agent', 'tools-only']).optional(),
+  /** Composio's API; override for a proxy or a test fake. Default https://backend.composio.dev. */
+  COMPOSIO_API_URL: optionalUrl,
+  /** Serves apps that no catalog entry or local server claims. Default: Pipedream when configured, else Composio. */
+  MCP_DEFAULT_PROVIDER: z.enum(['pipedream', 'composio', 'direct', 'local']).optional(),
+  /** Operator MCP servers as JSON: {"<app>":{"command":"...","args":[...],"env":{...}}} or {"<app>":{"url":"..."}}. */
+  MCP_LOCAL_SERVERS: optionalString,
+  /** Close an MCP session after this long without a request, in milliseconds. Default 300000. */
+  MCP_SESSION_IDLE_MS: z.coerce.number().int().positive().default(300_000),
+  /** Reuse an app's tool list for this long, in milliseconds. Default 300000. */
+  MCP_TOOLS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(300_000),
+  /** Wait for a tool call without progress, in milliseconds. Default 60000. */
+  MCP_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Largest tool result kept for the LLM, in characters. Default 50000. */
+  MCP_MAX_RESULT_CHARS: z.coerce.number().int().min(1_000).default(50_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -2,7 +2,9 @@ import fs from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createMcpRegistry } from '../../activities/mcp/index.js';
 import { SandboxSessions, createSandboxProvider } from '../../activities/sandbox/index.js';
+import { catalog } from '../../integrations/index.js';
 import { ConfigError } from '../config/index.js';
 import { EncryptionCodec, loadKeyring } from '../crypto/index.js';
 import type { Keyring } from '../crypto/index.js';
@@ -166,6 +168,8 @@ export async function startDynamiq(
         bootstrapLink = (await createLoginLink(jwtSecret, config.publicUrl, { userId: admin.id }))
           .url;
       }
+      const mcp = createMcpRegistry(config.mcp, { integrations: catalog });
+      stack.push(() => mcp.close());
       const server = await buildServer({
         db: database.prisma,
         temporal: client,
@@ -176,6 +180,7 @@ export async function startDynamiq(
         jwtSecret,
         publicUrl: config.publicUrl,
         admin,
+        mcp,
       });
       stack.push(() => server.close());
       await server.listen({ port: config.port, host: config.host });

@@ -8,6 +8,7 @@ import { sessionRoutes, signInRoutes } from './routes/auth.js';
 import { conversationEventRoutes } from './routes/conversation-events.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { healthRoutes } from './routes/health.js';
+import { mcpProxyRoutes, mcpRoutes } from './routes/mcp.js';
 
 /** Builds the HTTP server (not listening yet): health, then authenticated /api routes. */
 export async function buildServer(deps: ServerDeps) {
@@ -34,6 +35,8 @@ export async function buildServer(deps: ServerDeps) {
   await app.register(fastifyCookie);
   await app.register(async (scope) => healthRoutes(scope, deps));
   await app.register(async (scope) => signInRoutes(scope, deps));
+  // Sandboxes authenticate with their own short-lived token, never the administrator's.
+  await app.register(async (scope) => mcpProxyRoutes(scope, deps));
   await app.register(async (api) => {
     api.addHook(
       'onRequest',
@@ -42,6 +45,7 @@ export async function buildServer(deps: ServerDeps) {
     await sessionRoutes(api, deps);
     await conversationRoutes(api, deps);
     await conversationEventRoutes(api, deps);
+    await mcpRoutes(api, deps);
   });
   return app;
 }

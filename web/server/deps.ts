@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { McpRegistry } from '../../activities/mcp/index.js';
 import type { Db } from '../../lib/db/index.js';
 import type { EventBus } from '../../lib/events/index.js';
 import type { Logger } from '../../lib/logging.js';
@@ -17,6 +18,8 @@ export interface ServerDeps {
   /** Where people reach the portal; sign-in redirects there, cookies are Secure on https. */
   publicUrl: string;
   admin: AuthUser;
+  /** MCP tools for /api/mcp/* and the sandbox proxy; leave out to turn both off. */
+  mcp?: McpRegistry;
   /** Largest request body accepted, in bytes. Default 256 KiB. */
   bodyLimit?: number;
   /** How long a message's SSE stream waits for the answer before it gives up, in ms. */

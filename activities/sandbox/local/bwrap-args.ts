@@ -68,7 +68,7 @@ function sandboxInit(opts: ResolvedLocalOptions): string {
   const kib = (bytes: number) => Math.max(1, Math.floor(bytes / 1024));
   return [
     'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done',
-    `ulimit -u ${limits.maxProcesses} -v ${kib(limits.memoryBytes)} -t ${limits.cpuSeconds} ` +
+    `ulimit -u ${limits.maxProcesses} -d ${kib(limits.memoryBytes)} -t ${limits.cpuSeconds} ` +
       `-f ${kib(limits.fileSizeBytes)} -n ${limits.openFiles} -c 0 || exit 125`,
     'echo 1000 > /proc/self/oom_score_adj',
     'exec /bin/bash -c "$1"',

@@ -97,7 +97,7 @@ print(len([p for p in os.listdir("/proc") if p.isdigit()]))
     await sbx.kill();
   });
 
-  it('stops memory hogs at the address-space limit', async () => {
+  it('stops memory hogs at the data (writable memory) limit', async () => {
     const sbx = await provider.create();
     const py = await sbx.exec('python3 -c "b = bytearray(2 * 1024 ** 3)"');
     expect(py.exitCode).not.toBe(0);
@@ -121,7 +121,7 @@ print(len([p for p in os.listdir("/proc") if p.isdigit()]))
   it('sets hard limits the command cannot raise, and marks itself first to go on OOM', async () => {
     const sbx = await provider.create();
     const r = await sbx.exec(
-      'ulimit -Hu; ulimit -Hv; ulimit -Ht; cat /proc/self/oom_score_adj; ulimit -u 100000 2>/dev/null; echo raise=$?',
+      'ulimit -Hu; ulimit -Hd; ulimit -Ht; cat /proc/self/oom_score_adj; ulimit -u 100000 2>/dev/null; echo raise=$?',
     );
     expect(r.stdout.trim().split('\n')).toEqual(['64', String(512 * 1024), '2', '1000', 'raise=1']);
     await sbx.kill();

@@ -8,7 +8,11 @@ import type { OutputLimits } from '../output.js';
 export interface LocalSandboxLimits {
   /** Processes and threads a command may have at once (RLIMIT_NPROC). Default 256. */
   maxProcesses: number;
-  /** Address space per process in bytes (RLIMIT_AS). Default 4 GiB. */
+  /**
+   * Writable private memory per process in bytes (RLIMIT_DATA). Not the address space
+   * (RLIMIT_AS): runtimes such as Node's WebAssembly reserve gigabytes they never touch, and
+   * an address-space cap would break `fetch` in node. Default 4 GiB.
+   */
   memoryBytes: number;
   /** CPU seconds per process (RLIMIT_CPU). Default 600. */
   cpuSeconds: number;

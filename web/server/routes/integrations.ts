@@ -34,7 +34,8 @@ const connectBody = z
       .optional(),
     accountLabel: z.string().trim().min(1).max(200).optional(),
   })
-  .default({});
+  // OAuth connects are usually a POST without a body, which arrives as null.
+  .nullish();
 
 const callbackQuery = z.object({
   state: z.string().min(1).max(512),
@@ -86,7 +87,7 @@ export async function integrationRoutes(
     { schema: { params: idParams, body: connectBody } },
     async (request, reply) => {
       const { id } = request.params;
-      const { credentials, accountLabel } = request.body;
+      const { credentials, accountLabel } = request.body ?? {};
       if (credentials) {
         const { checked } = await guard(
           connections.connectWithKeys(request.user.id, id, { credentials, accountLabel }),
