@@ -57,6 +57,8 @@ export interface Config {
   composio: { apiKey: string | undefined; projectId: string | undefined };
   /** MCP providers and limits, as activities/mcp's createMcpRegistry takes them. */
   mcp: McpSettings;
+  aws: { stsEndpoint: string | undefined; stsRegion: string };
+  google: { tokenUrl: string; iamCredentialsUrl: string };
 }
 
 /**
@@ -139,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       environment: e.PIPEDREAM_ENVIRONMENT,
     },
     composio: { apiKey: e.COMPOSIO_API_KEY, projectId: e.COMPOSIO_PROJECT_ID },
+    aws: { stsEndpoint: e.AWS_STS_ENDPOINT, stsRegion: e.AWS_STS_REGION },
+    google: { tokenUrl: e.GOOGLE_TOKEN_URL, iamCredentialsUrl: e.GOOGLE_IAM_CREDENTIALS_URL },
     mcp: {
       defaultProvider: e.MCP_DEFAULT_PROVIDER,
       sessionIdleMs: e.MCP_SESSION_IDLE_MS,

@@ -124,6 +124,13 @@ export const envSchema = z.object({
   MCP_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** Largest tool result kept for the LLM, in characters. Default 50000. */
   MCP_MAX_RESULT_CHARS: z.coerce.number().int().min(1_000).default(50_000),
+  /** STS endpoint for the broker's AssumeRole; unset: the SDK's regional endpoint. */
+  AWS_STS_ENDPOINT: optionalUrl,
+  AWS_STS_REGION: z.string().min(1).default('us-east-1'),
+  /** Google's OAuth token endpoint (service-account keys); override for a proxy or tests. */
+  GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+  /** Google's IAM Credentials API (impersonation); override for a proxy or tests. */
+  GOOGLE_IAM_CREDENTIALS_URL: z.url().default('https://iamcredentials.googleapis.com'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -5,6 +5,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createMcpRegistry } from '../../activities/mcp/index.js';
 import { SandboxSessions, createSandboxProvider } from '../../activities/sandbox/index.js';
 import { catalog } from '../../integrations/index.js';
+import { CredentialBroker } from '../../broker/index.js';
 import { ConfigError } from '../config/index.js';
 import { EncryptionCodec, loadKeyring } from '../crypto/index.js';
 import type { Keyring } from '../crypto/index.js';
@@ -170,6 +171,18 @@ export async function startDynamiq(
       }
       const mcp = createMcpRegistry(config.mcp, { integrations: catalog });
       stack.push(() => mcp.close());
+      const broker = new CredentialBroker({
+        db: database.prisma,
+        keyring,
+        jwtSecret,
+        aws: { endpoint: config.aws.stsEndpoint, region: config.aws.stsRegion },
+        gcp: {
+          tokenUrl: config.google.tokenUrl,
+          iamCredentialsUrl: config.google.iamCredentialsUrl,
+        },
+        onAuditError: (err) => log.error({ err }, 'audit write failed'),
+      });
+      stack.push(() => broker.close());
       const server = await buildServer({
         db: database.prisma,
         temporal: client,
@@ -181,6 +194,7 @@ export async function startDynamiq(
         publicUrl: config.publicUrl,
         admin,
         mcp,
+        broker,
       });
       stack.push(() => server.close());
       await server.listen({ port: config.port, host: config.host });

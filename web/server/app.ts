@@ -7,6 +7,7 @@ import { body, errorHandler } from './errors.js';
 import { sessionRoutes, signInRoutes } from './routes/auth.js';
 import { conversationEventRoutes } from './routes/conversation-events.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { cloudBrokerRoutes, cloudRoutes } from './routes/cloud.js';
 import { healthRoutes } from './routes/health.js';
 import { mcpProxyRoutes, mcpRoutes } from './routes/mcp.js';
 
@@ -37,6 +38,7 @@ export async function buildServer(deps: ServerDeps) {
   await app.register(async (scope) => signInRoutes(scope, deps));
   // Sandboxes authenticate with their own short-lived token, never the administrator's.
   await app.register(async (scope) => mcpProxyRoutes(scope, deps));
+  await app.register(async (scope) => cloudBrokerRoutes(scope, deps));
   await app.register(async (api) => {
     api.addHook(
       'onRequest',
@@ -46,6 +48,7 @@ export async function buildServer(deps: ServerDeps) {
     await conversationRoutes(api, deps);
     await conversationEventRoutes(api, deps);
     await mcpRoutes(api, deps);
+    await cloudRoutes(api, deps);
   });
   return app;
 }

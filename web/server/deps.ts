@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { McpRegistry } from '../../activities/mcp/index.js';
+import type { CredentialBroker } from '../../broker/index.js';
 import type { Db } from '../../lib/db/index.js';
 import type { EventBus } from '../../lib/events/index.js';
 import type { Logger } from '../../lib/logging.js';
@@ -20,6 +21,8 @@ export interface ServerDeps {
   admin: AuthUser;
   /** MCP tools for /api/mcp/* and the sandbox proxy; leave out to turn both off. */
   mcp?: McpRegistry;
+  /** Cloud credentials for sandboxes (AWS STS, GCP); leave out to turn the broker off. */
+  broker?: CredentialBroker;
   /** Largest request body accepted, in bytes. Default 256 KiB. */
   bodyLimit?: number;
   /** How long a message's SSE stream waits for the answer before it gives up, in ms. */

@@ -1,0 +1,94 @@
+/**
+ * Stable codes of every broker failure; HTTP routes and audit records use them as they are,
+ * so callers branch on the code, never on the message.
+ */
+export type BrokerErrorCode =
+  | 'dynamiq.broker.missing_token'
+  | 'dynamiq.broker.expired'
+  | 'dynamiq.broker.invalid_signature'
+  | 'dynamiq.broker.wrong_audience'
+  | 'dynamiq.broker.wrong_issuer'
+  | 'dynamiq.broker.malformed'
+  | 'dynamiq.broker.out_of_scope'
+  | 'dynamiq.broker.not_found'
+  | 'dynamiq.broker.ambiguous'
+  | 'dynamiq.broker.invalid_input'
+  | 'dynamiq.broker.duplicate'
+  | 'dynamiq.broker.upstream_refused'
+  | 'dynamiq.broker.upstream_failed'
+  | 'dynamiq.broker.disabled';
+
+/** Base class of everything the credential broker throws on purpose; `status` is the HTTP one. */
+export class BrokerError extends Error {
+  override name = 'BrokerError';
+  constructor(
+    readonly code: BrokerErrorCode,
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The code without its namespace, as audit records and HTTP bodies show it. */
+  get reason(): string {
+    return this.code.slice('dynamiq.broker.'.length);
+  }
+}
+
+/** Thrown when a sandbox token is missing, forged, expired or not meant for the broker (401). */
+export class BrokerAuthError extends BrokerError {
+  override name = 'BrokerAuthError';
+  constructor(code: BrokerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, 401, message, options);
+  }
+}
+
+/** Thrown when a valid sandbox token does not allow the requested cloud or operation (403). */
+export class BrokerScopeError extends BrokerError {
+  override name = 'BrokerScopeError';
+  constructor(message: string) {
+    super('dynamiq.broker.out_of_scope', 403, message);
+  }
+}
+
+/** Thrown when the user has no (or more than one matching) stored cloud credential (404/409). */
+export class BrokerLookupError extends BrokerError {
+  override name = 'BrokerLookupError';
+  constructor(code: 'dynamiq.broker.not_found' | 'dynamiq.broker.ambiguous', message: string) {
+    super(code, code === 'dynamiq.broker.not_found' ? 404 : 409, message);
+  }
+}
+
+/** Thrown when stored or submitted cloud settings are invalid or clash with existing ones. */
+export class BrokerInputError extends BrokerError {
+  override name = 'BrokerInputError';
+  constructor(code: 'dynamiq.broker.invalid_input' | 'dynamiq.broker.duplicate', message: string) {
+    super(code, code === 'dynamiq.broker.duplicate' ? 409 : 400, message);
+  }
+}
+
+/**
+ * Thrown when AWS STS or Google refuses (`upstream_refused`, 403: the role's trust policy, the
+ * external id, a disabled key) or fails (`upstream_failed`, 502). The message is the provider's,
+ * which never contains the secret that was sent.
+ */
+export class BrokerUpstreamError extends BrokerError {
+  override name = 'BrokerUpstreamError';
+  constructor(
+    code: 'dynamiq.broker.upstream_refused' | 'dynamiq.broker.upstream_failed',
+    readonly provider: 'aws' | 'gcp',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, code === 'dynamiq.broker.upstream_refused' ? 403 : 502, message, options);
+  }
+}
+
+/** Thrown when the broker is not configured (no JWT_SECRET or no master key) (503). */
+export class BrokerDisabledError extends BrokerError {
+  override name = 'BrokerDisabledError';
+  constructor(message: string) {
+    super('dynamiq.broker.disabled', 503, message);
+  }
+}

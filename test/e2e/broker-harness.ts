@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { CredentialBroker } from '../../broker/index.js';
+import type { AwsIssuerOptions, GcpIssuerOptions } from '../../broker/index.js';
+import { keyringOf } from '../../lib/crypto/index.js';
+import { migrate, openDatabase } from '../../lib/db/index.js';
+import type { Database } from '../../lib/db/index.js';
+import { createLogger } from '../../lib/logging.js';
+import { ensureAdmin } from '../../web/server/auth.js';
+import type { AuthUser } from '../../web/server/auth.js';
+import { HttpError, errorHandler } from '../../web/server/errors.js';
+import { cloudBrokerRoutes, cloudRoutes } from '../../web/server/routes/cloud.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+
+export interface BrokerHarness {
+  /** Where the server listens, e.g. http://127.0.0.1:12345. */
+  url: string;
+  database: Database;
+  broker: CredentialBroker;
+  admin: AuthUser;
+  jwtSecret: string;
+  /** fetch with the administrator's bearer token. */
+  api(pathname: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * The cloud routes mounted the way web/server/app.ts mounts routes (zod compilers, the app's
+ * error handler, admin routes behind the bearer hook, sandbox routes outside it) on a fresh
+ * PostgreSQL database, listening on 127.0.0.1.
+ */
+export async function startBrokerHarness(opts: {
+  aws?: AwsIssuerOptions;
+  gcp?: GcpIssuerOptions;
+}): Promise<BrokerHarness> {
+  const pg = await createTestDatabase();
+  const database = await openDatabase({ url: pg.url, dataDir: 'memory://' });
+  await migrate(database.sql);
+  const admin = await ensureAdmin(database.prisma);
+  const apiToken = randomBytes(24).toString('hex');
+  const jwtSecret = randomBytes(32).toString('hex');
+  const broker = new CredentialBroker({
+    db: database.prisma,
+    keyring: keyringOf(randomBytes(32).toString('base64')),
+    jwtSecret,
+    aws: opts.aws,
+    gcp: opts.gcp,
+  });
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const app = Fastify({ loggerInstance: log });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler(log));
+  await app.register(async (api) => {
+    // Stands in for the app's /api authentication hook (bearer token or portal session), which
+    // is another part's concern: these tests are about what the cloud routes do with the user.
+    api.addHook('onRequest', async (request) => {
+      if (request.headers.authorization !== `Bearer ${apiToken}`) {
+        throw new HttpError(401, 'unauthorized', 'Send Authorization: Bearer <DYNAMIQ_API_TOKEN>.');
+      }
+      request.user = admin;
+    });
+    await cloudRoutes(api, { broker });
+  });
+  await app.register(async (scope) => cloudBrokerRoutes(scope, { broker }));
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url,
+    database,
+    broker,
+    admin,
+    jwtSecret,
+    api(pathname, init = {}) {
+      const { json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${apiToken}`);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      return fetch(`${url}${pathname}`, {
+        ...rest,
+        headers,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      });
+    },
+    async close() {
+      await app.close();
+      await broker.close();
+      await database.close();
+      await pg.drop();
+    },
+  };
+}
+
+/** POSTs `body` to a sandbox-facing broker route with `token` as the bearer. */
+export function brokerCall(
+  h: Pick<BrokerHarness, 'url'>,
+  provider: 'aws' | 'gcp',
+  token: string | undefined,
+  body: object = {},
+): Promise<Response> {
+  return fetch(`${h.url}/api/cloud/${provider}/credentials`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+}

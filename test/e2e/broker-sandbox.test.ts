@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HELPERS_DIR, LocalSandboxProvider } from '../../activities/sandbox/index.js';
+import type { LocalSandbox } from '../../activities/sandbox/index.js';
+import {
+  GCP_TOKEN_PATH,
+  brokerSandboxEnv,
+  configureSandboxClouds,
+  mintSandboxToken,
+  withGcpToken,
+} from '../../broker/index.js';
+import type { CloudGrant } from '../../broker/index.js';
+import { startFakeSts } from '../fakes/aws-sts/index.js';
+import type { FakeSts } from '../fakes/aws-sts/index.js';
+import { startFakeGoogle } from '../fakes/google/index.js';
+import type { FakeGoogle, ServiceAccountKeyFile } from '../fakes/google/index.js';
+import { startBrokerHarness } from './broker-harness.js';
+import type { BrokerHarness } from './broker-harness.js';
+
+// The whole path as production runs it: the real AWS CLI and gcloud in a bubblewrap sandbox,
+// their credential helpers, the broker's HTTP routes, and local fakes of STS and Google.
+const ROLE = 'arn:aws:iam::210987654321:role/dynamiq-ops';
+const EXTERNAL_ID = `ext-${randomUUID()}`;
+const BASE = { accessKeyId: 'AKIAPLATFORM00000002', secretAccessKey: `base-${randomUUID()}` };
+const USER_SA = 'ops@dynamiq-test.iam.gserviceaccount.com';
+const AWS = '/usr/bin/aws';
+
+let sts: FakeSts;
+let google: FakeGoogle;
+let h: BrokerHarness;
+let key: ServiceAccountKeyFile;
+let dataDir: string;
+let sbx: LocalSandbox;
+const conversationId = randomUUID();
+
+const token = (clouds: CloudGrant[], secret = h.jwtSecret, now?: Date) =>
+  mintSandboxToken(
+    { userId: h.admin.id, conversationId, sandboxId: sbx.id, clouds },
+    secret,
+    now ? { now } : {},
+  );
+
+function run(command: string, sandboxToken: string, extraEnv: Record<string, string> = {}) {
+  return sbx.exec(command, {
+    env: {
+      ...brokerSandboxEnv({ brokerUrl: h.url, token: sandboxToken }),
+      CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+      ...extraEnv,
+    },
+    timeoutMs: 120_000,
+  });
+}
+
+const callerIdentity = () =>
+  `${AWS} sts get-caller-identity --endpoint-url ${sts.url} --output json`;
+
+beforeAll(async () => {
+  sts = await startFakeSts({ base: BASE, roles: { [ROLE]: { externalId: EXTERNAL_ID } } });
+  google = await startFakeGoogle();
+  key = google.newServiceAccountKey(USER_SA);
+  h = await startBrokerHarness({
+    aws: { endpoint: sts.url, region: 'us-east-1', credentials: BASE },
+    gcp: { tokenUrl: google.tokenUrl },
+  });
+  const aws = await h.api('/api/cloud/credentials/aws', {
+    method: 'POST',
+    json: { name: 'ops', roleArn: ROLE, externalId: EXTERNAL_ID, region: 'eu-central-1' },
+  });
+  expect(aws.status).toBe(201);
+  const gcp = await h.api('/api/cloud/credentials/gcp', {
+    method: 'POST',
+    json: { name: 'ops', serviceAccountKey: key },
+  });
+  expect(gcp.status).toBe(201);
+
+  dataDir = await mkdtemp(path.join(tmpdir(), 'dynamiq-broker-'));
+  await chmod(dataDir, 0o711);
+  sbx = await new LocalSandboxProvider({
+    root: path.join(dataDir, 'sandboxes'),
+    network: 'shared',
+    readOnlyBinds: [{ source: HELPERS_DIR, target: '/opt/dynamiq/bin', onPath: true }],
+    output: { headBytes: 1024 * 1024, tailBytes: 1024 * 1024 },
+  }).create();
+  await configureSandboxClouds(sbx, { aws: [{ name: 'ops', region: 'eu-central-1' }] });
+});
+
+afterAll(async () => {
+  await sbx?.kill();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await h?.close();
+  await sts?.close();
+  await google?.close();
+});
+
+describe('cloud CLIs in a sandbox get credentials from the broker', () => {
+  it('aws sts get-caller-identity signs with the key STS issued to the broker', async () => {
+    const r = await run(callerIdentity(), await token([{ provider: 'aws' }]));
+    expect(r.exitCode, r.stderr).toBe(0);
+    const identity = JSON.parse(r.stdout) as { Arn: string; UserId: string };
+    expect(identity.Arn).toMatch(/^arn:aws:sts::210987654321:assumed-role\/dynamiq-ops\/dq\./);
+    const issued = [...sts.issued.values()];
+    expect(issued).toHaveLength(1);
+    const call = sts.callerIdentityCalls.at(-1)!;
+    // The fake verified the SigV4 signature with the issued secret before recording this.
+    expect(call.accessKeyId).toBe(issued[0]!.accessKeyId);
+    expect(call.accessKeyId).not.toBe(BASE.accessKeyId);
+    expect(sts.assumeRoleCalls.at(-1)).toMatchObject({
+      externalId: EXTERNAL_ID,
+      signedBy: BASE.accessKeyId,
+    });
+  });
+
+  it('gcloud uses the token the helper wrote to its access-token file', async () => {
+    const r = await run(
+      withGcpToken('gcloud projects describe dynamiq-test --format=json'),
+      await token([{ provider: 'gcp', name: 'ops' }]),
+      { CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER: `${google.url}/` },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ projectId: 'dynamiq-test' });
+    expect(google.apiCalls.at(-1)).toEqual({
+      path: '/v1/projects/dynamiq-test',
+      serviceAccount: USER_SA,
+    });
+    const mode = await sbx.exec(`stat -c %a ${GCP_TOKEN_PATH}`);
+    expect(mode.stdout.trim()).toBe('600');
+  });
+
+  it('refuses forged, expired and out-of-scope tokens inside the sandbox, and audits each', async () => {
+    const forged = await token([{ provider: 'aws' }], 'x'.repeat(48));
+    const expired = await token(
+      [{ provider: 'aws' }],
+      h.jwtSecret,
+      new Date(Date.now() - 3600_000),
+    );
+    const gcpOnly = await token([{ provider: 'gcp' }]);
+    const cases = [
+      [forged, 'invalid_signature', null],
+      [expired, 'expired', null],
+      [gcpOnly, 'out_of_scope', h.admin.id],
+    ] as const;
+    for (const [t, reason, userId] of cases) {
+      const before = sts.assumeRoleCalls.length;
+      const r = await run(callerIdentity(), t);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr).toContain(reason);
+      expect(sts.assumeRoleCalls.length).toBe(before);
+      const row = await h.database.prisma.auditEvent.findFirstOrThrow({ orderBy: { at: 'desc' } });
+      expect(row).toMatchObject({ action: 'credential.refused', outcome: 'refused', userId });
+      expect(row.detail).toMatchObject({ reason });
+    }
+  });
+
+  it("nothing a command can read holds the user's stored secrets or the platform's", async () => {
+    // A middle line of the PEM body: distinctive, and free of the armour lines every key shares.
+    const keyLines = key.private_key.trim().split('\n');
+    const secrets = [
+      EXTERNAL_ID,
+      keyLines[Math.floor(keyLines.length / 2)]!,
+      BASE.secretAccessKey,
+      h.jwtSecret,
+    ];
+    const t = await token([{ provider: 'aws' }, { provider: 'gcp' }]);
+    // Processes, with their environments, while the helpers are running.
+    const live = await run(
+      withGcpToken(
+        `${callerIdentity()} >/dev/null 2>&1 & ` +
+          `for i in $(seq 100); do ps axww | grep -q '[g]et-caller-identity' && break; sleep 0.05; done; ` +
+          `ps auxeww; env; cat /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' '\\n'; wait`,
+      ),
+      t,
+    );
+    expect(live.exitCode, live.stderr).toBe(0);
+    expect(live.stdout).toContain('DYNAMIQ_SANDBOX_TOKEN=');
+    expect(live.stdout).toContain('sts get-caller-identity');
+    for (const s of secrets) expect(live.stdout).not.toContain(s);
+    // Every readable file. Patterns arrive on stdin so no file or command line holds them;
+    // /usr is the host's read-only system, identical in every sandbox and never written by the
+    // broker (and 6 GB to read).
+    const scan = (patterns: string[]) =>
+      sbx.exec(
+        // Unreadable entries make grep exit 2 even without a match; the list is what counts.
+        'grep -rlF -f - / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev ' +
+          '--exclude-dir=usr 2>/dev/null; echo scanned',
+        { stdin: `${patterns.join('\n')}\n`, timeoutMs: 120_000 },
+      );
+    expect((await scan(secrets)).stdout).toBe('scanned\n');
+    // The same scan finds what the helpers wrote, so it would find a secret if one were there.
+    const written = (await sbx.readFile(GCP_TOKEN_PATH)).toString();
+    expect((await scan([written])).stdout).toBe(`${GCP_TOKEN_PATH}\nscanned\n`);
+  });
+});
