@@ -2,7 +2,7 @@ import type { Db } from '../lib/db/index.js';
 import type { EventBus } from '../lib/events/index.js';
 import { recordAssistantMessage, recordUserMessage } from './history/index.js';
 import { downloadFile, listFiles, runCommand, uploadFile } from './sandbox/index.js';
-import type { RunCommandInput, SandboxSessions } from './sandbox/index.js';
+import type { CommandCredentials, RunCommandInput, SandboxSessions } from './sandbox/index.js';
 import type { RecordAssistantMessageInput, RecordUserMessageInput } from './history/index.js';
 import { createLlmClient, generateReply } from './llm/index.js';
 import type { LlmSettings } from './llm/index.js';
@@ -12,6 +12,8 @@ export interface ActivityDeps {
   bus: EventBus;
   llm: LlmSettings;
   sandboxes: SandboxSessions;
+  /** Mints each command's sandbox token and writes the cloud CLIs' configuration. */
+  commandCredentials: CommandCredentials;
 }
 
 /**
@@ -27,7 +29,8 @@ export function createActivities(deps: ActivityDeps) {
       recordAssistantMessage(deps.db, deps.bus, input),
     generateReply: (input: { conversationId: string; turnId: string }) =>
       generateReply({ db: deps.db, bus: deps.bus, client, settings: deps.llm }, input),
-    runCommand: (input: RunCommandInput) => runCommand(deps.sandboxes, input),
+    runCommand: (input: RunCommandInput) =>
+      runCommand(deps.sandboxes, input, deps.commandCredentials),
     uploadFile: (input: { conversationId: string; path: string; contentBase64: string }) =>
       uploadFile(deps.sandboxes, input),
     downloadFile: (input: { conversationId: string; path: string }) =>

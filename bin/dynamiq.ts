@@ -2,6 +2,7 @@
 /**
  * dynamiq start [--role api|worker]   every role in one process, or one role
  * dynamiq migrate                     apply pending database migrations and exit
+ * dynamiq rotate-keys                 re-seal every stored secret under the current master key
  */
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -10,6 +11,7 @@ import type { Role } from '../lib/config/index.js';
 import { migrate, openDatabase } from '../lib/db/index.js';
 import { createLogger } from '../lib/logging.js';
 import { startDynamiq } from '../lib/runtime/index.js';
+import { rotateKeysCommand } from './commands/rotate-keys.js';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -33,9 +35,10 @@ async function main(): Promise<number> {
     }
     return 0;
   }
+  if (command === 'rotate-keys') return rotateKeysCommand(config);
   if (command !== 'start') {
     console.error(
-      `Unknown command "${command}". Use: dynamiq start [--role api|worker] | dynamiq migrate`,
+      `Unknown command "${command}". Use: dynamiq start [--role api|worker] | migrate | rotate-keys`,
     );
     return 2;
   }

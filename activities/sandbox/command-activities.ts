@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { SandboxError } from './errors.js';
+import type { CommandCredentials } from './command-credentials.js';
 import type { SandboxSessions } from './sessions.js';
 import type { ExecResult, FileEntry } from './types.js';
 
@@ -19,21 +20,28 @@ export interface RunCommandInput {
 export type CommandResult = ExecResult;
 
 /**
- * Runs a command in the conversation's sandbox. Heartbeats every second with the bytes seen
+ * Runs a command in the conversation's sandbox, with a fresh sandbox token in its
+ * environment when `credentials` is given. Heartbeats every second with the bytes seen
  * so far, so Temporal notices a dead worker, and a cancelled activity kills the command's
  * whole process tree.
  */
 export async function runCommand(
   sessions: SandboxSessions,
   input: RunCommandInput,
+  credentials?: CommandCredentials,
 ): Promise<CommandResult> {
   const ctx = Context.current();
   const sandbox = await sessions.forConversation(input.conversationId);
+  // A fresh sandbox token per command; without the broker the command runs without one.
+  const setup = credentials
+    ? await credentials.prepare(input.conversationId, sandbox)
+    : { env: {}, wrap: (c: string) => c };
   let bytes = 0;
   const beat = setInterval(() => ctx.heartbeat({ bytes }), 1000);
   try {
-    return await sandbox.exec(input.command, {
+    return await sandbox.exec(setup.wrap(input.command), {
       cwd: input.cwd,
+      env: setup.env,
       timeoutMs: input.timeoutMs,
       signal: ctx.cancellationSignal,
       onOutput: (chunk) => {

@@ -43,3 +43,5 @@ export {
 } from './command-activities.js';
 export type { RunCommandInput, CommandResult } from './command-activities.js';
 export { createSandboxProvider, HELPERS_DIR } from './from-config.js';
+export { CommandCredentials } from './command-credentials.js';
+export type { BrokerAccess, CommandSetup } from './command-credentials.js';

@@ -13,6 +13,8 @@ import type { CommandResult } from './command-activities.js';
 import { SandboxNotFoundError } from './errors.js';
 import { LocalSandboxProvider } from './local/local-provider.js';
 import { SandboxSessions } from './sessions.js';
+import { CommandCredentials } from './command-credentials.js';
+import { verifySandboxToken } from '../../lib/sandbox-token/index.js';
 
 describe('one sandbox per conversation, recorded in the database', () => {
   let db: Database;
@@ -161,5 +163,48 @@ describe('one sandbox per conversation, recorded in the database', () => {
       nonRetryable: true,
       type: 'SANDBOX_FILE_NOT_FOUND',
     });
+  });
+
+  it('gives every command a fresh sandbox token for the owner’s clouds, and the AWS CLI its config', async () => {
+    const secret = 'command-credentials-secret-0123456789abcdef';
+    const credentials = new CommandCredentials(db.prisma, {
+      jwtSecret: secret,
+      brokerUrl: () => 'http://127.0.0.1:9',
+    });
+    const id = await conversation();
+    await db.prisma.cloudCredential.create({
+      data: {
+        userId,
+        provider: 'aws',
+        name: 'prod',
+        config: { roleArn: 'arn:aws:iam::123456789012:role/ops', region: 'eu-west-1' },
+      },
+    });
+    const sessions = newSessions();
+    const env = new MockActivityEnvironment();
+    const show = (): Promise<CommandResult> =>
+      env.run(
+        runCommand,
+        sessions,
+        {
+          conversationId: id,
+          command: 'echo "$DYNAMIQ_BROKER_URL $DYNAMIQ_SANDBOX_TOKEN"; cat ~/.aws/config',
+        },
+        credentials,
+      );
+    const first = await show();
+    const second = await show();
+    const [url, token] = first.stdout.split('\n')[0]!.split(' ');
+    expect(url).toBe('http://127.0.0.1:9');
+    const claims = await verifySandboxToken(token!, secret);
+    expect(claims).toMatchObject({ userId, conversationId: id });
+    expect(claims.scopes.apps).toContain('aws:prod');
+    expect(claims.scopes.operations).toContain('aws:credentials');
+    expect(claims.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(300_000);
+    expect(second.stdout.split('\n')[0]).not.toBe(first.stdout.split('\n')[0]);
+    expect(first.stdout).toContain(
+      'credential_process = /opt/dynamiq/bin/aws-credential-helper --name prod',
+    );
+    expect(first.stdout).toContain('region = eu-west-1');
   });
 });

@@ -1,6 +1,10 @@
 import path from 'node:path';
 import { parseLocalServers } from '../../activities/mcp/local-servers.js';
 import type { McpSettings } from '../../activities/mcp/config.js';
+import { catalog, checkEndpointOverrides } from '../../integrations/index.js';
+import type { EndpointOverrides } from '../../integrations/index.js';
+import { oauthClientsFromEnv } from '../../integrations/connections/index.js';
+import type { OAuthClients } from '../../integrations/connections/index.js';
 import { envSchema } from './schema.js';
 import type { Env } from './schema.js';
 
@@ -57,6 +61,12 @@ export interface Config {
   composio: { apiKey: string | undefined; projectId: string | undefined };
   /** MCP providers and limits, as activities/mcp's createMcpRegistry takes them. */
   mcp: McpSettings;
+  /** The api as sandboxes reach it; undefined: the in-process api's address or publicUrl. */
+  brokerUrl: string | undefined;
+  /** OAuth apps per integration, from OAUTH_<ID>_CLIENT_ID / OAUTH_<ID>_CLIENT_SECRET. */
+  oauthClients: OAuthClients;
+  /** From INTEGRATION_ENDPOINTS. */
+  endpointOverrides: EndpointOverrides;
   aws: { stsEndpoint: string | undefined; stsRegion: string };
   google: { tokenUrl: string; iamCredentialsUrl: string };
 }
@@ -87,6 +97,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems.push(
       'SANDBOX_PROVIDER=e2b needs E2B_API_KEY and E2B_TEMPLATE_ID (the template built from e2b-template/)',
     );
+  }
+  let oauthClients: OAuthClients = new Map();
+  let endpointOverrides: EndpointOverrides = {};
+  try {
+    // OAuth apps are configured per integration: OAUTH_GITHUB_CLIENT_ID, OAUTH_GITHUB_CLIENT_SECRET, ...
+    const oauthEnv = Object.fromEntries(
+      Object.entries(env).filter(([k]) => /^OAUTH_[A-Z0-9_]+_CLIENT_(ID|SECRET)$/.test(k)),
+    );
+    oauthClients = oauthClientsFromEnv(oauthEnv, catalog);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  try {
+    endpointOverrides = e.INTEGRATION_ENDPOINTS
+      ? (JSON.parse(e.INTEGRATION_ENDPOINTS) as EndpointOverrides)
+      : {};
+    checkEndpointOverrides(endpointOverrides, catalog);
+  } catch (err) {
+    problems.push(`INTEGRATION_ENDPOINTS ${(err as Error).message}`);
   }
   let localServers: McpSettings['localServers'] = {};
   try {
@@ -141,6 +170,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       environment: e.PIPEDREAM_ENVIRONMENT,
     },
     composio: { apiKey: e.COMPOSIO_API_KEY, projectId: e.COMPOSIO_PROJECT_ID },
+    brokerUrl: e.DYNAMIQ_BROKER_URL?.replace(/\/$/, ''),
+    oauthClients,
+    endpointOverrides,
     aws: { stsEndpoint: e.AWS_STS_ENDPOINT, stsRegion: e.AWS_STS_REGION },
     google: { tokenUrl: e.GOOGLE_TOKEN_URL, iamCredentialsUrl: e.GOOGLE_IAM_CREDENTIALS_URL },
     mcp: {

@@ -131,6 +131,11 @@ export const envSchema = z.object({
   GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
   /** Google's IAM Credentials API (impersonation); override for a proxy or tests. */
   GOOGLE_IAM_CREDENTIALS_URL: z.url().default('https://iamcredentials.googleapis.com'),
+  /** The api as sandboxes reach it (credential broker, MCP proxy). Default: the api's own address, else PUBLIC_URL. */
+  DYNAMIQ_BROKER_URL: optionalUrl,
+  /** Endpoint overrides per integration (GitHub Enterprise, self-managed GitLab), JSON:
+   *  {"gitlab":{"apiBaseUrl":"https://git.example.com/api/v4","authorizeUrl":"...","tokenUrl":"..."}}. */
+  INTEGRATION_ENDPOINTS: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -3,9 +3,14 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createMcpRegistry } from '../../activities/mcp/index.js';
-import { SandboxSessions, createSandboxProvider } from '../../activities/sandbox/index.js';
+import {
+  CommandCredentials,
+  SandboxSessions,
+  createSandboxProvider,
+} from '../../activities/sandbox/index.js';
 import { catalog } from '../../integrations/index.js';
 import { CredentialBroker } from '../../broker/index.js';
+import { Connections } from '../../integrations/connections/index.js';
 import { ConfigError } from '../config/index.js';
 import { EncryptionCodec, loadKeyring } from '../crypto/index.js';
 import type { Keyring } from '../crypto/index.js';
@@ -57,9 +62,9 @@ export function checkRoles(config: Config, roles: ReadonlySet<Role>): void {
     );
   if (roles.has('api') && !config.apiToken)
     problems.push('DYNAMIQ_API_TOKEN must be set when the api role runs alone');
-  if (roles.has('api') && !config.jwtSecret)
+  if (!config.jwtSecret)
     problems.push(
-      'JWT_SECRET must be set when the api role runs alone (every replica signs and checks links)',
+      'JWT_SECRET must be set when roles run as separate processes (they sign and check the same tokens)',
     );
   if (problems.length) throw new ConfigError(problems);
 }
@@ -95,6 +100,10 @@ export async function startDynamiq(
       warn: (line) => log.warn(line),
     });
     const dataConverter: DataConverter = { payloadCodecs: [new EncryptionCodec(keyring)] };
+    const jwtSecret =
+      config.jwtSecret ?? (await loadOrCreateSecret(config.dataDir, 'jwt-secret')).value;
+    // Sandboxes reach the broker here; in one process it is wherever the api ends up listening.
+    let brokerUrl = config.brokerUrl ?? config.publicUrl;
 
     let temporalAddress = config.temporal.address;
     if (!temporalAddress) {
@@ -136,7 +145,16 @@ export async function startDynamiq(
         connection,
         namespace: target.namespace,
         taskQueue: config.temporal.taskQueue,
-        deps: { db: database.prisma, bus, llm: config.llm, sandboxes },
+        deps: {
+          db: database.prisma,
+          bus,
+          llm: config.llm,
+          sandboxes,
+          commandCredentials: new CommandCredentials(database.prisma, {
+            jwtSecret,
+            brokerUrl: () => brokerUrl,
+          }),
+        },
         dataConverter,
         workflowBundle: opts.workflowBundle,
       });
@@ -162,14 +180,25 @@ export async function startDynamiq(
         apiToken = stored.value;
         log.info(`DYNAMIQ_API_TOKEN is unset: the administrator API token is in ${stored.file}`);
       }
-      const jwtSecret =
-        config.jwtSecret ?? (await loadOrCreateSecret(config.dataDir, 'jwt-secret')).value;
       // Until the administrator has signed in once, every start offers a fresh sign-in link.
       if ((await database.prisma.portalSession.count({ where: { userId: admin.id } })) === 0) {
         bootstrapLink = (await createLoginLink(jwtSecret, config.publicUrl, { userId: admin.id }))
           .url;
       }
-      const mcp = createMcpRegistry(config.mcp, { integrations: catalog });
+      const connections = new Connections({
+        db: database.prisma,
+        keyring,
+        log,
+        publicUrl: config.publicUrl,
+        oauthClients: config.oauthClients,
+        endpointOverrides: config.endpointOverrides,
+      });
+      const mcp = createMcpRegistry(config.mcp, {
+        integrations: catalog,
+        // Official remote MCP servers (Sentry, ...) get the user's own OAuth token.
+        getAccessToken: async (userId, appId) =>
+          (await connections.getAccessToken(userId, appId)).accessToken,
+      });
       stack.push(() => mcp.close());
       const broker = new CredentialBroker({
         db: database.prisma,
@@ -195,12 +224,14 @@ export async function startDynamiq(
         admin,
         mcp,
         broker,
+        connections,
       });
       stack.push(() => server.close());
       await server.listen({ port: config.port, host: config.host });
       const address = server.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      if (!config.brokerUrl) brokerUrl = url;
       log.info({ url }, 'API listening');
     }
     return { url, temporalAddress, database, keyring, temporal: client, bootstrapLink, stop };

@@ -47,6 +47,7 @@ describe('a worker killed mid-turn', () => {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: `durability-${process.pid}`,
       DYNAMIQ_API_TOKEN: 'durability-test-token-0123456789',
+      JWT_SECRET: 'durability-test-jwt-secret-0123456789abcdef',
       DYNAMIQ_DATA_DIR: tmp,
       LLM_BASE_URL: llm.baseUrl,
       PORT: '0',

@@ -9,6 +9,7 @@ import { conversationEventRoutes } from './routes/conversation-events.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { cloudBrokerRoutes, cloudRoutes } from './routes/cloud.js';
 import { healthRoutes } from './routes/health.js';
+import { integrationRoutes, oauthCallbackRoutes } from './routes/integrations.js';
 import { mcpProxyRoutes, mcpRoutes } from './routes/mcp.js';
 
 /** Builds the HTTP server (not listening yet): health, then authenticated /api routes. */
@@ -36,6 +37,9 @@ export async function buildServer(deps: ServerDeps) {
   await app.register(fastifyCookie);
   await app.register(async (scope) => healthRoutes(scope, deps));
   await app.register(async (scope) => signInRoutes(scope, deps));
+  // The provider sends the browser back without our credentials: the single-use state and the
+  // flow's own cookie authenticate the callback.
+  await app.register(async (scope) => oauthCallbackRoutes(scope, deps));
   // Sandboxes authenticate with their own short-lived token, never the administrator's.
   await app.register(async (scope) => mcpProxyRoutes(scope, deps));
   await app.register(async (scope) => cloudBrokerRoutes(scope, deps));
@@ -49,6 +53,7 @@ export async function buildServer(deps: ServerDeps) {
     await conversationEventRoutes(api, deps);
     await mcpRoutes(api, deps);
     await cloudRoutes(api, deps);
+    await integrationRoutes(api, deps);
   });
   return app;
 }

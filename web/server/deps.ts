@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { McpRegistry } from '../../activities/mcp/index.js';
 import type { CredentialBroker } from '../../broker/index.js';
+import type { Connections } from '../../integrations/connections/index.js';
 import type { Db } from '../../lib/db/index.js';
 import type { EventBus } from '../../lib/events/index.js';
 import type { Logger } from '../../lib/logging.js';
@@ -21,6 +22,8 @@ export interface ServerDeps {
   admin: AuthUser;
   /** MCP tools for /api/mcp/* and the sandbox proxy; leave out to turn both off. */
   mcp?: McpRegistry;
+  /** Users' integration connections (OAuth, keys). */
+  connections: Connections;
   /** Cloud credentials for sandboxes (AWS STS, GCP); leave out to turn the broker off. */
   broker?: CredentialBroker;
   /** Largest request body accepted, in bytes. Default 256 KiB. */

@@ -1,0 +1,89 @@
+import { MCP_OPERATIONS } from '../mcp/index.js';
+import {
+  awsConfigFile,
+  brokerSandboxEnv,
+  configureSandboxClouds,
+  mintSandboxToken,
+  withGcpToken,
+} from '../../broker/index.js';
+import type { Db } from '../../lib/db/index.js';
+import type { Sandbox } from './types.js';
+
+export interface BrokerAccess {
+  /** Signs the sandbox tokens; the broker checks them with the same secret. */
+  jwtSecret: string;
+  /** The broker as the sandbox reaches it; read per command (the api may bind late). */
+  brokerUrl: () => string;
+}
+
+export interface CommandSetup {
+  env: Record<string, string>;
+  /** Adds what must run before the command (fetching gcloud's token). */
+  wrap: (command: string) => string;
+}
+
+/**
+ * What one command gets instead of secrets: a fresh sandbox token (5 minutes) for the
+ * conversation's owner, scoped to their cloud credentials and connected apps, plus the cloud
+ * CLIs' configuration, rewritten only when the set of credentials changed.
+ */
+export class CommandCredentials {
+  private readonly awsConfigWritten = new Map<string, string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly access: BrokerAccess,
+  ) {}
+
+  async prepare(conversationId: string, sandbox: Sandbox): Promise<CommandSetup> {
+    const conversation = await this.db.conversation.findUnique({
+      where: { id: conversationId },
+      select: { ownerId: true },
+    });
+    if (!conversation) return { env: {}, wrap: (c) => c };
+    const userId = conversation.ownerId;
+    const [clouds, connections] = await Promise.all([
+      this.db.cloudCredential.findMany({
+        where: { userId },
+        select: { provider: true, name: true, config: true },
+        orderBy: { createdAt: 'asc' },
+      }),
+      this.db.connection.findMany({
+        where: { userId, status: 'active' },
+        select: { integrationId: true },
+      }),
+    ]);
+    const token = await mintSandboxToken(
+      {
+        userId,
+        conversationId,
+        sandboxId: sandbox.id,
+        clouds: clouds.map((c) => ({ provider: c.provider, name: c.name })),
+        apps: connections.map((c) => c.integrationId),
+        operations: connections.length ? [MCP_OPERATIONS.list, MCP_OPERATIONS.call] : [],
+      },
+      this.access.jwtSecret,
+    );
+
+    const aws = clouds
+      .filter((c) => c.provider === 'aws')
+      .map((c) => ({ name: c.name, region: regionOf(c.config) }));
+    if (aws.length) {
+      const text = awsConfigFile(aws);
+      if (this.awsConfigWritten.get(sandbox.id) !== text) {
+        await configureSandboxClouds(sandbox, { aws });
+        this.awsConfigWritten.set(sandbox.id, text);
+      }
+    }
+    const gcp = clouds.some((c) => c.provider === 'gcp');
+    return {
+      env: brokerSandboxEnv({ brokerUrl: this.access.brokerUrl(), token }),
+      wrap: gcp ? withGcpToken : (c) => c,
+    };
+  }
+}
+
+function regionOf(config: unknown): string {
+  const region = (config as { region?: unknown } | null)?.region;
+  return typeof region === 'string' ? region : 'us-east-1';
+}

@@ -1,0 +1,19 @@
+// A user's connections to catalog integrations: OAuth and key connects, sealed storage, token
+// refresh, revocation, and master-key rotation of every stored secret.
+
+export { Connections } from './service.js';
+export type { ConnectionsOptions } from './context.js';
+export type { ConnectionState, IntegrationStatus } from './store.js';
+export type { AccessToken } from './tokens.js';
+
+export { oauthClientsFromEnv, oauthEnvNames, requireOAuthClient } from './clients.js';
+export type { OAuthClient, OAuthClients } from './clients.js';
+
+export { CONNECTION_ERRORS, ConnectionError, ReconnectRequiredError } from './errors.js';
+export type { ConnectionErrorCode } from './errors.js';
+export { TokenRequestError } from './oauth-client.js';
+
+export { ROTATION_BATCH, rotateSecrets } from './rotate.js';
+export type { RotationFailure, RotationResult } from './rotate.js';
+
+export { connectionContext, oauthStateContext, cloudCredentialContext } from './secrets.js';

@@ -1,0 +1,135 @@
+import { DecryptError, keyIdOf, open, seal } from '../../lib/crypto/index.js';
+import type { Keyring } from '../../lib/crypto/index.js';
+import type { Db } from '../../lib/db/index.js';
+import {
+  cloudCredentialContext,
+  connectionContext,
+  oauthStateContext,
+  toBytes,
+} from './secrets.js';
+
+export interface RotationFailure {
+  table: 'Connection' | 'OAuthState' | 'CloudCredential';
+  /** Row id (the state hash for OAuthState): safe to print. */
+  id: string;
+  reason: string;
+}
+
+export interface RotationResult {
+  /** The key id everything is sealed with afterwards. */
+  keyId: string;
+  resealed: { connections: number; oauthStates: number; cloudCredentials: number };
+  /** Rows that could not be opened (their key is not in the keyring); left untouched. */
+  failed: RotationFailure[];
+}
+
+/** Rows read per query, so a large table never sits in memory at once. */
+export const ROTATION_BATCH = 200;
+
+/**
+ * Re-seals every stored secret that is not under the keyring's current key: Connection and
+ * CloudCredential secrets and OAuth state verifiers. Idempotent (a second run finds nothing to
+ * do) and safe next to a running server: each row is written only if it still holds the
+ * ciphertext that was read, so a token refreshed meanwhile is never overwritten with an older
+ * one. Afterwards the old key can leave DYNAMIQ_PREVIOUS_MASTER_KEYS.
+ */
+export async function rotateSecrets(
+  db: Db,
+  keyring: Keyring,
+  opts: { batchSize?: number } = {},
+): Promise<RotationResult> {
+  const take = opts.batchSize ?? ROTATION_BATCH;
+  const current = keyring.current.id;
+  const failed: RotationFailure[] = [];
+
+  const reseal = (
+    table: RotationFailure['table'],
+    id: string,
+    envelope: Uint8Array,
+    context: string,
+  ): Uint8Array<ArrayBuffer> | null => {
+    try {
+      return toBytes(seal(keyring, open(keyring, envelope, context), context));
+    } catch (err) {
+      if (!(err instanceof DecryptError)) throw err;
+      failed.push({ table, id, reason: err.message });
+      return null;
+    }
+  };
+
+  let connections = 0;
+  for (let after = ''; ;) {
+    const rows = await db.connection.findMany({
+      where: {
+        secret: { not: null },
+        OR: [{ secretKeyId: null }, { secretKeyId: { not: current } }],
+        ...(after ? { id: { gt: after } } : {}),
+      },
+      select: { id: true, secret: true },
+      orderBy: { id: 'asc' },
+      take,
+    });
+    for (const row of rows) {
+      const secret = reseal('Connection', row.id, row.secret!, connectionContext(row.id));
+      if (!secret) continue;
+      const { count } = await db.connection.updateMany({
+        where: { id: row.id, secret: { equals: row.secret } },
+        data: { secret, secretKeyId: current },
+      });
+      connections += count;
+    }
+    if (rows.length < take) break;
+    after = rows.at(-1)!.id;
+  }
+
+  let cloudCredentials = 0;
+  for (let after = ''; ;) {
+    const rows = await db.cloudCredential.findMany({
+      where: {
+        secret: { not: null },
+        OR: [{ secretKeyId: null }, { secretKeyId: { not: current } }],
+        ...(after ? { id: { gt: after } } : {}),
+      },
+      select: { id: true, secret: true },
+      orderBy: { id: 'asc' },
+      take,
+    });
+    for (const row of rows) {
+      const secret = reseal('CloudCredential', row.id, row.secret!, cloudCredentialContext(row.id));
+      if (!secret) continue;
+      const { count } = await db.cloudCredential.updateMany({
+        where: { id: row.id, secret: { equals: row.secret } },
+        data: { secret, secretKeyId: current },
+      });
+      cloudCredentials += count;
+    }
+    if (rows.length < take) break;
+    after = rows.at(-1)!.id;
+  }
+
+  // OAuthState has no key-id column (its rows live minutes), so the envelope header decides.
+  let oauthStates = 0;
+  for (let after = ''; ;) {
+    const rows = await db.oAuthState.findMany({
+      where: after ? { stateHash: { gt: after } } : {},
+      select: { stateHash: true, codeVerifier: true },
+      orderBy: { stateHash: 'asc' },
+      take,
+    });
+    for (const row of rows) {
+      if (keyIdOf(row.codeVerifier) === current) continue;
+      const context = oauthStateContext(row.stateHash);
+      const codeVerifier = reseal('OAuthState', row.stateHash, row.codeVerifier, context);
+      if (!codeVerifier) continue;
+      const { count } = await db.oAuthState.updateMany({
+        where: { stateHash: row.stateHash, codeVerifier: { equals: row.codeVerifier } },
+        data: { codeVerifier },
+      });
+      oauthStates += count;
+    }
+    if (rows.length < take) break;
+    after = rows.at(-1)!.stateHash;
+  }
+
+  return { keyId: current, resealed: { connections, oauthStates, cloudCredentials }, failed };
+}

@@ -1,0 +1,242 @@
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeOAuthOptions {
+  clientId?: string;
+  clientSecret?: string;
+  /** Lifetime of issued access tokens, in seconds. Default 3600. */
+  accessTokenTtl?: number;
+  /** Issue a new refresh token on every refresh and invalidate the old one (default true). */
+  rotateRefreshTokens?: boolean;
+  /** Delay before answering a refresh, in ms, to widen race windows in concurrency tests. */
+  refreshDelayMs?: number;
+  /** What GET /api/user answers for a valid token. */
+  login?: string;
+}
+
+interface Grant {
+  clientId: string;
+  redirectUri: string;
+  challenge: string | undefined;
+  scope: string;
+  used: boolean;
+}
+
+const token = (prefix: string) => `${prefix}_${randomBytes(18).toString('base64url')}`;
+const s256 = (v: string) => createHash('sha256').update(v).digest('base64url');
+
+/**
+ * A local OAuth 2.0 authorization server speaking the real wire format: GET /authorize (auto-
+ * consents and redirects with `code` and `state`), POST /token (authorization_code with PKCE S256
+ * and redirect_uri checks, refresh_token with rotation; client_secret_basic or _post), POST
+ * /revoke (RFC 7009), GitHub's DELETE /applications/{client_id}/token, and a resource GET /api/user that needs a live Bearer token. Errors use
+ * RFC 6749 §5.2 bodies.
+ */
+export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
+  const clientId = opts.clientId ?? 'fake-client-id';
+  const clientSecret = opts.clientSecret ?? 'fake-client-secret-0123456789';
+  const ttl = opts.accessTokenTtl ?? 3600;
+  const grants = new Map<string, Grant>();
+  const accessTokens = new Map<string, { expiresAt: number; refreshToken: string }>();
+  const refreshTokens = new Map<string, { scope: string; valid: boolean }>();
+  const stats = { authorizations: 0, codeExchanges: 0, refreshes: 0, rejectedRefreshes: 0 };
+  const revocations: Array<{ token: string; hint: string | undefined }> = [];
+  const tokenRequests: Array<{ grantType: string; clientAuth: 'basic' | 'post' | 'none' }> = [];
+  // Forced answers simulate outages (e.g. 503) without touching the protocol logic.
+  const forced: { token?: number; revoke?: number } = {};
+
+  const send = (res: http.ServerResponse, status: number, body: object, headers = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+  const oauthError = (res: http.ServerResponse, status: number, error: string) =>
+    send(res, status, { error, error_description: `fake provider: ${error}` });
+
+  const issued: string[] = [];
+  function issue(scope: string, refreshToken = token('rt')) {
+    const accessToken = token('at');
+    issued.push(accessToken, refreshToken);
+    accessTokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, refreshToken });
+    refreshTokens.set(refreshToken, { scope, valid: true });
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: ttl,
+      refresh_token: refreshToken,
+      scope,
+    };
+  }
+
+  // RFC 6749 §2.3.1: exactly one client authentication method per request.
+  function authenticate(req: http.IncomingMessage, form: URLSearchParams) {
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+    const inBody = form.has('client_secret');
+    if (basic && inBody) return null;
+    if (basic) {
+      const [id, secret] = Buffer.from(basic[1]!, 'base64')
+        .toString()
+        .split(':')
+        .map(decodeURIComponent);
+      return id === clientId && secret === clientSecret ? ('basic' as const) : null;
+    }
+    return form.get('client_id') === clientId && form.get('client_secret') === clientSecret
+      ? ('post' as const)
+      : null;
+  }
+
+  async function handleToken(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    form: URLSearchParams,
+  ) {
+    const auth = authenticate(req, form);
+    const grantType = form.get('grant_type') ?? '';
+    tokenRequests.push({ grantType, clientAuth: auth ?? 'none' });
+    if (!auth) return oauthError(res, 401, 'invalid_client');
+    if (forced.token) return oauthError(res, forced.token, 'temporarily_unavailable');
+    if (grantType === 'authorization_code') {
+      const grant = grants.get(form.get('code') ?? '');
+      if (!grant || grant.used || grant.clientId !== clientId)
+        return oauthError(res, 400, 'invalid_grant');
+      grant.used = true;
+      if (form.get('redirect_uri') !== grant.redirectUri)
+        return oauthError(res, 400, 'invalid_grant');
+      const verifier = form.get('code_verifier');
+      if (grant.challenge && (!verifier || s256(verifier) !== grant.challenge)) {
+        return oauthError(res, 400, 'invalid_grant');
+      }
+      stats.codeExchanges++;
+      return send(res, 200, issue(grant.scope), { 'cache-control': 'no-store' });
+    }
+    if (grantType === 'refresh_token') {
+      const presented = form.get('refresh_token') ?? '';
+      const known = refreshTokens.get(presented);
+      if (opts.refreshDelayMs) await new Promise((r) => setTimeout(r, opts.refreshDelayMs));
+      if (!known?.valid) {
+        stats.rejectedRefreshes++;
+        return oauthError(res, 400, 'invalid_grant');
+      }
+      stats.refreshes++;
+      const rotate = opts.rotateRefreshTokens ?? true;
+      if (rotate) known.valid = false;
+      const body = issue(known.scope, rotate ? undefined : presented);
+      return send(res, 200, body, { 'cache-control': 'no-store' });
+    }
+    return oauthError(res, 400, 'unsupported_grant_type');
+  }
+
+  function handleAuthorize(url: URL, res: http.ServerResponse) {
+    const q = url.searchParams;
+    // Without a trustworthy client and redirect URI, a real server shows an error page.
+    if (q.get('client_id') !== clientId || !q.get('redirect_uri')) {
+      return send(res, 400, { error: 'invalid_request' });
+    }
+    const back = new URL(q.get('redirect_uri')!);
+    const challenge = q.get('code_challenge') ?? undefined;
+    const fail = (error: string) => {
+      back.searchParams.set('error', error);
+      back.searchParams.set('state', q.get('state') ?? '');
+      res.writeHead(302, { location: back.toString() }).end();
+    };
+    if (q.get('response_type') !== 'code') return fail('unsupported_response_type');
+    if (challenge && q.get('code_challenge_method') !== 'S256') return fail('invalid_request');
+    stats.authorizations++;
+    const code = token('code');
+    grants.set(code, {
+      clientId,
+      redirectUri: q.get('redirect_uri')!,
+      challenge,
+      scope: q.get('scope') ?? '',
+      used: false,
+    });
+    back.searchParams.set('code', code);
+    back.searchParams.set('state', q.get('state') ?? '');
+    res.writeHead(302, { location: back.toString() }).end();
+  }
+
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const form = new URLSearchParams(raw);
+      const route = `${req.method} ${url.pathname}`;
+      void (async () => {
+        if (route === 'GET /authorize') return handleAuthorize(url, res);
+        if (route === 'POST /token') return handleToken(req, res, form);
+        if (route === 'POST /revoke') {
+          if (!authenticate(req, form)) return oauthError(res, 401, 'invalid_client');
+          if (forced.revoke) return oauthError(res, forced.revoke, 'temporarily_unavailable');
+          const presented = form.get('token') ?? '';
+          revocations.push({ token: presented, hint: form.get('token_type_hint') ?? undefined });
+          const rt = refreshTokens.get(presented);
+          if (rt) rt.valid = false;
+          for (const [at, info] of accessTokens) {
+            if (at === presented || info.refreshToken === presented) accessTokens.delete(at);
+          }
+          return send(res, 200, {});
+        }
+        // GitHub's shape: DELETE /applications/{client_id}/token, app Basic auth, JSON body.
+        const github = /^\/applications\/([^/]+)\/token$/.exec(url.pathname);
+        if (req.method === 'DELETE' && github) {
+          const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+          const expected = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
+          if (decodeURIComponent(github[1]!) !== clientId || basic !== expected) {
+            return send(res, 404, { message: 'Not Found' });
+          }
+          const presented = (JSON.parse(raw || '{}') as { access_token?: string }).access_token;
+          if (!presented || !accessTokens.delete(presented)) {
+            return send(res, 404, { message: 'Not Found' });
+          }
+          revocations.push({ token: presented, hint: 'github' });
+          res.writeHead(204).end();
+          return;
+        }
+        if (route === 'GET /api/user') {
+          const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+          const live = bearer && accessTokens.get(bearer);
+          if (!live || live.expiresAt < Date.now())
+            return send(res, 401, { message: '401 Unauthorized' });
+          return send(res, 200, { id: 1, username: opts.login ?? 'fake-user' });
+        }
+        send(res, 404, { error: 'not_found' });
+      })().catch((err: unknown) => send(res, 500, { error: String(err) }));
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    clientId,
+    clientSecret,
+    endpoints: {
+      authorizeUrl: `${base}/authorize`,
+      tokenUrl: `${base}/token`,
+      revokeUrl: `${base}/revoke`,
+      apiBaseUrl: `${base}/api`,
+    },
+    stats,
+    revocations,
+    tokenRequests,
+    /** Every token ever issued (to search logs and databases for them). */
+    issuedTokens: () => [...new Set(issued)],
+    /** Answer the token (or revocation) endpoint with this status; undefined restores it. */
+    forceTokenStatus: (status: number | undefined) => void (forced.token = status),
+    forceRevokeStatus: (status: number | undefined) => void (forced.revoke = status),
+    /** Tokens as if a user had just consented (for tests that seed connections directly). */
+    grantDirectly: (scope = 'api') => issue(scope),
+    /** The provider forgets every refresh token, as after a user revoked the app. */
+    invalidateRefreshTokens() {
+      for (const rt of refreshTokens.values()) rt.valid = false;
+    },
+    isRefreshTokenValid: (rt: string) => refreshTokens.get(rt)?.valid === true,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type FakeOAuthProvider = Awaited<ReturnType<typeof startFakeOAuthProvider>>;

@@ -1,0 +1,146 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ConnectionError } from '../../../integrations/connections/index.js';
+import type { Connections } from '../../../integrations/connections/index.js';
+import type { Logger } from '../../../lib/logging.js';
+import type { AuthUser } from '../auth.js';
+import { HttpError } from '../errors.js';
+import { bindFlowToBrowser, checkFlowBrowser, clearFlowCookie } from './oauth-cookie.js';
+
+/** What the integration routes need; `ServerDeps` provides it once it carries `connections`. */
+export interface IntegrationRouteDeps {
+  connections: Connections;
+  log: Logger;
+  /** Base URL of the credential proxy as the sandbox sees it, for the agent context. */
+  apiProxyUrl?: string;
+}
+
+const idParams = z.object({
+  id: z
+    .string()
+    .max(64)
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { error: 'must be an integration id such as github' }),
+});
+
+const connectBody = z
+  .strictObject({
+    /** api_key/token integrations: the key(s) by name, e.g. {"token": "..."}. */
+    credentials: z
+      .record(
+        z.string().regex(/^[a-z][A-Za-z]{0,31}$/, 'credential names are camelCase'),
+        z.string().trim().min(1).max(16_384),
+      )
+      .optional(),
+    accountLabel: z.string().trim().min(1).max(200).optional(),
+  })
+  // OAuth connects are usually a POST without a body, which arrives as null.
+  .nullish();
+
+const callbackQuery = z.object({
+  state: z.string().min(1).max(512),
+  code: z.string().min(1).max(4096).optional(),
+  error: z.string().max(200).optional(),
+  // Providers may add these; they are accepted and not needed.
+  error_description: z.string().max(2000).optional(),
+  iss: z.string().max(2000).optional(),
+  scope: z.string().max(4000).optional(),
+  /** Set when the redirect names its integration; must match the one the state was made for. */
+  integration: z.string().max(64).optional(),
+});
+
+/** ConnectionError → the API's `{error: {code, message}}`; codes lose their namespace. */
+function toHttp(log: Logger, err: unknown): unknown {
+  if (!(err instanceof ConnectionError)) return err;
+  if (err.status >= 500) log.error({ code: err.code }, err.message);
+  return new HttpError(err.status, err.code.replace('dynamiq.connections.', ''), err.message);
+}
+
+/** Routes behind the /api bearer authentication; the caller is `request.user`. */
+export async function integrationRoutes(
+  root: FastifyInstance,
+  deps: IntegrationRouteDeps,
+): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { connections, log } = deps;
+  const guard = <T>(p: Promise<T>) =>
+    p.catch((err: unknown) => {
+      throw toHttp(log, err);
+    });
+
+  app.get('/api/integrations', async (request) => ({
+    integrations: await guard(connections.list(request.user.id)),
+  }));
+
+  app.get('/api/integrations/agent-context', async (request) => ({
+    context: await guard(
+      connections.agentContext(request.user.id, { apiProxyUrl: deps.apiProxyUrl }),
+    ),
+  }));
+
+  app.get('/api/integrations/:id', { schema: { params: idParams } }, async (request) => ({
+    integration: await guard(connections.get(request.user.id, request.params.id)),
+  }));
+
+  app.post(
+    '/api/integrations/:id/connect',
+    { schema: { params: idParams, body: connectBody } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const { credentials, accountLabel } = request.body ?? {};
+      if (credentials) {
+        const { checked } = await guard(
+          connections.connectWithKeys(request.user.id, id, { credentials, accountLabel }),
+        );
+        const integration = await guard(connections.get(request.user.id, id));
+        return reply.status(201).send({ integration, checked });
+      }
+      const flow = await guard(connections.startOAuth(request.user.id, id));
+      bindFlowToBrowser(reply, connections.publicUrl, flow.state, flow.expiresAt);
+      return { authorizeUrl: flow.authorizeUrl, expiresAt: flow.expiresAt.toISOString() };
+    },
+  );
+
+  app.delete(
+    '/api/integrations/:id/disconnect',
+    { schema: { params: idParams } },
+    async (request) => {
+      const { revoked } = await guard(connections.disconnect(request.user.id, request.params.id));
+      return { integrationId: request.params.id, revoked };
+    },
+  );
+}
+
+/**
+ * The provider sends the browser here, without the API's bearer token, so this route is
+ * registered outside the authenticated scope: the single-use state (bound to the user who
+ * started the flow) and the cookie set on that user's browser stand in for the session.
+ */
+export async function oauthCallbackRoutes(
+  root: FastifyInstance,
+  deps: IntegrationRouteDeps,
+): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  app.get(
+    '/api/integrations/oauth/callback',
+    { schema: { querystring: callbackQuery } },
+    async (request, reply) => {
+      // The URL carries a one-time code: keep it out of caches and of the next page's Referer.
+      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+      const { state, code, error, integration } = request.query;
+      checkFlowBrowser(request, state);
+      // Registered inside an authenticated scope (portal sessions), the signed-in user must be
+      // the one who started the flow; outside it, request.user is unset.
+      const expectedUserId = (request.user as AuthUser | undefined)?.id;
+      const done = await deps.connections
+        .completeOAuth({ state, code, error, integration, expectedUserId })
+        .catch((err: unknown) => {
+          throw toHttp(deps.log, err);
+        });
+      clearFlowCookie(reply, deps.connections.publicUrl);
+      const target = new URL(`${deps.connections.publicUrl}/integrations`);
+      target.searchParams.set('connected', done.integrationId);
+      return reply.redirect(target.toString(), 302);
+    },
+  );
+}

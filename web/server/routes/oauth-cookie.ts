@@ -1,0 +1,56 @@
+// Binds an OAuth flow to the browser that started it. Without this, anyone holding a user's
+// authorize link (or an attacker who starts a flow and lures a victim through it) could attach
+// the victim's provider account to the wrong Dynamiq user. Portal sessions will make the check
+// "the session's user is the state's user"; until then a cookie holding the state does it.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../errors.js';
+
+export const FLOW_COOKIE = 'dynamiq_oauth_state';
+// Only the callback ever receives it; Lax lets it ride the provider's top-level redirect.
+const COOKIE_PATH = '/api/integrations/oauth/callback';
+
+const attributes = (publicUrl: string, maxAgeSeconds: number) =>
+  [
+    `Path=${COOKIE_PATH}`,
+    `Max-Age=${maxAgeSeconds}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(publicUrl.startsWith('https://') ? ['Secure'] : []),
+  ].join('; ');
+
+export function bindFlowToBrowser(
+  reply: FastifyReply,
+  publicUrl: string,
+  state: string,
+  expiresAt: Date,
+): void {
+  const maxAge = Math.max(1, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
+  reply.header('set-cookie', `${FLOW_COOKIE}=${state}; ${attributes(publicUrl, maxAge)}`);
+}
+
+export function clearFlowCookie(reply: FastifyReply, publicUrl: string): void {
+  reply.header('set-cookie', `${FLOW_COOKIE}=; ${attributes(publicUrl, 0)}`);
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+const digest = (v: string) => createHash('sha256').update(v).digest();
+
+/** Refuses a callback arriving in a browser that did not start this flow (400, nothing used). */
+export function checkFlowBrowser(request: FastifyRequest, state: string): void {
+  const bound = cookieValue(request.headers.cookie, FLOW_COOKIE);
+  if (!bound || !timingSafeEqual(digest(bound), digest(state))) {
+    throw new HttpError(
+      400,
+      'invalid_state',
+      'This authorization was not started in this browser. Start the connection again from the Integrations page here.',
+    );
+  }
+}
