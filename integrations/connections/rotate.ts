@@ -57,55 +57,59 @@ export async function rotateSecrets(
     }
   };
 
-  let connections = 0;
-  for (let after = ''; ;) {
-    const rows = await db.connection.findMany({
-      where: {
-        secret: { not: null },
-        OR: [{ secretKeyId: null }, { secretKeyId: { not: current } }],
-        ...(after ? { id: { gt: after } } : {}),
-      },
-      select: { id: true, secret: true },
-      orderBy: { id: 'asc' },
-      take,
-    });
-    for (const row of rows) {
-      const secret = reseal('Connection', row.id, row.secret!, connectionContext(row.id));
-      if (!secret) continue;
-      const { count } = await db.connection.updateMany({
-        where: { id: row.id, secret: { equals: row.secret } },
-        data: { secret, secretKeyId: current },
-      });
-      connections += count;
+  /** Re-seals one table's rows, a page at a time, each only if it still holds what was read. */
+  const resealTable = async (
+    table: 'Connection' | 'CloudCredential',
+    page: (after: string) => Promise<Array<{ id: string; secret: Uint8Array<ArrayBuffer> | null }>>,
+    context: (id: string) => string,
+    save: (
+      id: string,
+      old: Uint8Array<ArrayBuffer>,
+      secret: Uint8Array<ArrayBuffer>,
+    ) => Promise<number>,
+  ): Promise<number> => {
+    let resealed = 0;
+    for (let after = ''; ;) {
+      const rows = await page(after);
+      for (const row of rows) {
+        const secret = reseal(table, row.id, row.secret!, context(row.id));
+        if (secret) resealed += await save(row.id, row.secret!, secret);
+      }
+      if (rows.length < take) return resealed;
+      after = rows.at(-1)!.id;
     }
-    if (rows.length < take) break;
-    after = rows.at(-1)!.id;
-  }
+  };
+  const notCurrent = (after: string) => ({
+    secret: { not: null },
+    OR: [{ secretKeyId: null }, { secretKeyId: { not: current } }],
+    ...(after ? { id: { gt: after } } : {}),
+  });
+  const page = { select: { id: true, secret: true }, orderBy: { id: 'asc' as const }, take };
 
-  let cloudCredentials = 0;
-  for (let after = ''; ;) {
-    const rows = await db.cloudCredential.findMany({
-      where: {
-        secret: { not: null },
-        OR: [{ secretKeyId: null }, { secretKeyId: { not: current } }],
-        ...(after ? { id: { gt: after } } : {}),
-      },
-      select: { id: true, secret: true },
-      orderBy: { id: 'asc' },
-      take,
-    });
-    for (const row of rows) {
-      const secret = reseal('CloudCredential', row.id, row.secret!, cloudCredentialContext(row.id));
-      if (!secret) continue;
-      const { count } = await db.cloudCredential.updateMany({
-        where: { id: row.id, secret: { equals: row.secret } },
-        data: { secret, secretKeyId: current },
-      });
-      cloudCredentials += count;
-    }
-    if (rows.length < take) break;
-    after = rows.at(-1)!.id;
-  }
+  const connections = await resealTable(
+    'Connection',
+    (after) => db.connection.findMany({ where: notCurrent(after), ...page }),
+    connectionContext,
+    async (id, old, secret) =>
+      (
+        await db.connection.updateMany({
+          where: { id, secret: { equals: old } },
+          data: { secret, secretKeyId: current },
+        })
+      ).count,
+  );
+  const cloudCredentials = await resealTable(
+    'CloudCredential',
+    (after) => db.cloudCredential.findMany({ where: notCurrent(after), ...page }),
+    cloudCredentialContext,
+    async (id, old, secret) =>
+      (
+        await db.cloudCredential.updateMany({
+          where: { id, secret: { equals: old } },
+          data: { secret, secretKeyId: current },
+        })
+      ).count,
+  );
 
   // OAuthState has no key-id column (its rows live minutes), so the envelope header decides.
   let oauthStates = 0;
