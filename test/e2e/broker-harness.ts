@@ -7,11 +7,12 @@ import { keyringOf } from '../../lib/crypto/index.js';
 import { migrate, openDatabase } from '../../lib/db/index.js';
 import type { Database } from '../../lib/db/index.js';
 import { createLogger } from '../../lib/logging.js';
-import { ensureAdmin } from '../../web/server/auth.js';
+import { bearerAuth, ensureAdmin } from '../../web/server/auth.js';
 import type { AuthUser } from '../../web/server/auth.js';
-import { HttpError, errorHandler } from '../../web/server/errors.js';
+import { errorHandler } from '../../web/server/errors.js';
 import { cloudBrokerRoutes, cloudRoutes } from '../../web/server/routes/cloud.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { bearerFetch } from '../helpers/http.js';
 
 export interface BrokerHarness {
   /** Where the server listens, e.g. http://127.0.0.1:12345. */
@@ -53,14 +54,8 @@ export async function startBrokerHarness(opts: {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(log));
   await app.register(async (api) => {
-    // Stands in for the app's /api authentication hook (bearer token or portal session), which
-    // is another part's concern: these tests are about what the cloud routes do with the user.
-    api.addHook('onRequest', async (request) => {
-      if (request.headers.authorization !== `Bearer ${apiToken}`) {
-        throw new HttpError(401, 'unauthorized', 'Send Authorization: Bearer <DYNAMIQ_API_TOKEN>.');
-      }
-      request.user = admin;
-    });
+    // The app's bearer authentication; portal sessions are another part's concern.
+    api.addHook('onRequest', bearerAuth({ apiToken, admin }));
     await cloudRoutes(api, { broker });
   });
   await app.register(async (scope) => cloudBrokerRoutes(scope, { broker }));
@@ -71,17 +66,7 @@ export async function startBrokerHarness(opts: {
     broker,
     admin,
     jwtSecret,
-    api(pathname, init = {}) {
-      const { json, ...rest } = init;
-      const headers = new Headers(rest.headers);
-      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${apiToken}`);
-      if (json !== undefined) headers.set('content-type', 'application/json');
-      return fetch(`${url}${pathname}`, {
-        ...rest,
-        headers,
-        body: json !== undefined ? JSON.stringify(json) : rest.body,
-      });
-    },
+    api: bearerFetch(url, apiToken),
     async close() {
       await app.close();
       await broker.close();

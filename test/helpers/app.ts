@@ -8,6 +8,7 @@ import { createLogger } from '../../lib/logging.js';
 import { startDynamiq } from '../../lib/runtime/index.js';
 import type { RunningDynamiq } from '../../lib/runtime/index.js';
 import { createTestDatabase } from './postgres.js';
+import { bearerFetch } from './http.js';
 
 export interface TestApp extends RunningDynamiq {
   admin: { id: string };
@@ -63,17 +64,7 @@ export async function startTestApp(
     token,
     taskQueue,
     env: fullEnv,
-    api(pathname, init = {}) {
-      const { json, ...rest } = init;
-      const headers = new Headers(rest.headers);
-      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
-      if (json !== undefined) headers.set('content-type', 'application/json');
-      return fetch(`${url}${pathname}`, {
-        ...rest,
-        headers,
-        body: json !== undefined ? JSON.stringify(json) : rest.body,
-      });
-    },
+    api: bearerFetch(url, token),
     async close() {
       await app.stop();
       await db?.drop();

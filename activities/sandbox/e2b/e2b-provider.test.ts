@@ -1,4 +1,3 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeE2B } from '../../../test/fakes/e2b/server.js';
 import type { FakeE2B } from '../../../test/fakes/e2b/server.js';
@@ -14,6 +13,7 @@ import {
 import type { OutputChunk } from '../types.js';
 import { E2BSandboxProvider } from './e2b-provider.js';
 import type { E2BSandboxProviderOptions } from './options.js';
+import { allGone, pidsRunning } from '../../../test/helpers/processes.js';
 
 // The real e2b SDK against a local fake of E2B's API and envd (test/fakes/e2b).
 let fake: FakeE2B;
@@ -27,25 +27,6 @@ function provider(extra: Partial<E2BSandboxProviderOptions> = {}) {
     lifetimeMs: 600_000,
     ...extra,
   });
-}
-
-/** Host pids whose whole command line is `argv`; the fake runs commands on this machine. */
-async function pidsRunning(argv: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.replaceAll('\0', ' ').trim() === argv) pids.push(Number(name));
-  }
-  return pids;
-}
-
-async function allGone(argv: string): Promise<boolean> {
-  for (let i = 0; i < 40; i++) {
-    if ((await pidsRunning(argv)).length === 0) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
 }
 
 beforeAll(async () => {

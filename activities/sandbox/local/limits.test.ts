@@ -1,33 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSandboxProvider } from './local-provider.js';
+import { allGone, pidsRunning } from '../../../test/helpers/processes.js';
 
 const MiB = 1024 * 1024;
 let dataDir: string;
 let provider: LocalSandboxProvider;
-
-/** Host pids whose whole command line is `argv` (arguments joined by spaces). */
-async function pidsRunning(argv: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.replaceAll('\0', ' ').trim() === argv) pids.push(Number(name));
-  }
-  return pids;
-}
-
-/** The kernel reaps a dead pid namespace asynchronously, so allow it a moment. */
-async function allGone(argv: string): Promise<boolean> {
-  for (let i = 0; i < 40; i++) {
-    if ((await pidsRunning(argv)).length === 0) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
-}
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'dynamiq-limits-'));

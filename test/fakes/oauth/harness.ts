@@ -21,6 +21,7 @@ import type { AuthUser } from '../../../web/server/auth.js';
 import { errorHandler } from '../../../web/server/errors.js';
 import { integrationRoutes, oauthCallbackRoutes } from '../../../web/server/routes/integrations.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
+import { bearerFetch } from '../../helpers/http.js';
 
 export const newMasterKey = () => randomBytes(32).toString('base64');
 
@@ -102,18 +103,7 @@ export async function startIntegrationsServer(opts: HarnessOptions) {
     keyring,
     connections,
     log,
-    /** fetch with the administrator's bearer token; `json` becomes the body. */
-    api(pathname: string, init: RequestInit & { json?: unknown } = {}) {
-      const { json, ...rest } = init;
-      const headers = new Headers(rest.headers);
-      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
-      if (json !== undefined) headers.set('content-type', 'application/json');
-      return fetch(`${url}${pathname}`, {
-        ...rest,
-        headers,
-        body: json !== undefined ? JSON.stringify(json) : rest.body,
-      });
-    },
+    api: bearerFetch(url, token),
     /**
      * What a browser does: POST connect, follow the authorize URL to the provider, which
      * redirects back. Returns the callback URL and the flow cookie, not yet visited.
