@@ -21,13 +21,21 @@ export interface Database {
  * PostgreSQL when a URL is given, otherwise PGlite persisted in `<dataDir>/pglite`
  * (or in memory when dataDir is `memory://`, which tests use).
  */
-export async function openDatabase(opts: { url?: string; dataDir: string }): Promise<Database> {
-  if (opts.url) return openPostgres(opts.url);
+export async function openDatabase(opts: {
+  url?: string;
+  dataDir: string;
+  /** Told when PostgreSQL drops an idle pooled connection (a restart, a failover). */
+  onIdleError?: (err: Error) => void;
+}): Promise<Database> {
+  if (opts.url) return openPostgres(opts.url, opts.onIdleError ?? (() => {}));
   return openPglite(opts.dataDir);
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, onIdleError: (err: Error) => void): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client that the server disconnects emits 'error' on the pool; unhandled, that would
+  // end the process. The pool has already dropped the client, and the next query reconnects.
+  pool.on('error', onIdleError);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/helpers/postgres.js';
 import { PostgresEventBus } from './postgres-bus.js';
@@ -60,5 +61,39 @@ describe('the PostgreSQL event bus', () => {
     });
     const events = await got;
     expect(events.map((e) => (e.type === 'token' ? e.delta : '')).join('')).toBe(text);
+  });
+
+  it('listens again after PostgreSQL drops its connections, and the process survives', async () => {
+    const errors: Error[] = [];
+    const bus = await PostgresEventBus.connect(db.url, (err) => errors.push(err));
+    try {
+      const admin = new pg.Client({ connectionString: db.url });
+      await admin.connect();
+      // What a restart or failover does to every session of the database.
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      );
+      await admin.end();
+      await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      // Publishing until the new LISTEN connection hears it.
+      let heard = false;
+      bus.subscribe('conv-after', () => (heard = true));
+      await expect
+        .poll(
+          async () => {
+            await publisher.publish({
+              type: 'token',
+              conversationId: 'conv-after',
+              turnId: 't',
+              delta: 'x',
+            });
+            return heard;
+          },
+          { timeout: 15_000, interval: 300 },
+        )
+        .toBe(true);
+    } finally {
+      await bus.close();
+    }
   });
 });
