@@ -64,12 +64,17 @@ export class AwsIssuer {
     this.cache = new CredentialCache(this.refreshBeforeMs, this.now);
   }
 
-  /** Cached per (user, credential) until `refreshBeforeMs` before expiry. */
+  /**
+   * Cached per (user, credential, conversation) until `refreshBeforeMs` before expiry: the
+   * session name and tags name the conversation, so CloudTrail shows which one acted.
+   */
   async issue(
     claims: SandboxTokenClaims,
     cred: LoadedAwsCredential,
   ): Promise<CacheResult<IssuedAws>> {
-    return this.cache.get(`${claims.userId}/${cred.version}`, () => this.assume(claims, cred));
+    return this.cache.get(`${claims.userId}/${cred.version}/${claims.conversationId}`, () =>
+      this.assume(claims, cred),
+    );
   }
 
   /** Drops cached credentials of a deleted credential. */

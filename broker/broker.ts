@@ -8,10 +8,20 @@ import type { AwsIssuerOptions, CredentialProcessOutput } from './aws.js';
 import type { CacheResult } from './cache.js';
 import { BrokerDisabledError, BrokerError } from './errors.js';
 import { GcpIssuer } from './gcp.js';
+import {
+  INTEGRATION_OPERATIONS,
+  authorizeIntegration,
+  cliCredentialsOf,
+  openConnection,
+} from './integrations.js';
+import type { IntegrationCredentialSource, SandboxCliCredentials } from './integrations.js';
+import type { UsableCredentials } from '../integrations/connections/index.js';
 import type { GcpAccessToken, GcpIssuerOptions } from './gcp.js';
+import { PromiseCache } from '../lib/cache/index.js';
 import { CloudCredentialStore } from './store.js';
+import type { LoadedAwsCredential, LoadedGcpCredential } from './store.js';
+import type { AwsCredentialInput, GcpCredentialInput } from './schemas.js';
 import { authorizeCloud, verifyBrokerToken } from './tokens.js';
-import type { CloudProviderName } from './tokens.js';
 
 export interface CredentialBrokerOptions {
   db: Db;
@@ -21,14 +31,30 @@ export interface CredentialBrokerOptions {
   jwtSecret: string | undefined;
   aws?: AwsIssuer | AwsIssuerOptions;
   gcp?: GcpIssuer | GcpIssuerOptions;
+  /** The users' integration connections, for CLI credentials and the API proxy. */
+  connections?: IntegrationCredentialSource;
+  /**
+   * How long a looked-up stored credential is reused without reading the database, in ms.
+   * Default 30 s. A deletion is seen at once by this process and within this time by others
+   * (credentials already issued from it live on until they expire, as STS's always do).
+   */
+  lookupTtlMs?: number;
   /** Told when a batch of audit events could not be written (it is retried with the next). */
   onAuditError?: (err: unknown) => void;
 }
+
+const DEFAULT_LOOKUP_TTL_MS = 30_000;
 
 /** A sandbox's request: its Authorization header and the optional credential name. */
 export interface BrokerRequest {
   authorization: string | undefined;
   name?: string;
+}
+
+/** A sandbox's request about one of the user's integrations. */
+export interface IntegrationRequest {
+  authorization: string | undefined;
+  integration: string;
 }
 
 /**
@@ -41,6 +67,10 @@ export class CredentialBroker {
   readonly aws: AwsIssuer;
   readonly gcp: GcpIssuer;
   private readonly jwtSecret: string | undefined;
+  private readonly connections: IntegrationCredentialSource | undefined;
+  // Stored credentials, opened, by user and requested name: warm requests skip the database.
+  private readonly awsLookups: PromiseCache<LoadedAwsCredential>;
+  private readonly gcpLookups: PromiseCache<LoadedGcpCredential>;
 
   constructor(opts: CredentialBrokerOptions) {
     this.store = new CloudCredentialStore(opts.db, opts.keyring);
@@ -48,15 +78,35 @@ export class CredentialBroker {
     this.aws = opts.aws instanceof AwsIssuer ? opts.aws : new AwsIssuer(opts.aws);
     this.gcp = opts.gcp instanceof GcpIssuer ? opts.gcp : new GcpIssuer(opts.gcp);
     this.jwtSecret = opts.jwtSecret;
+    this.connections = opts.connections;
+    this.awsLookups = new PromiseCache(opts.lookupTtlMs ?? DEFAULT_LOOKUP_TTL_MS);
+    this.gcpLookups = new PromiseCache(opts.lookupTtlMs ?? DEFAULT_LOOKUP_TTL_MS);
+  }
+
+  /** Stores an AWS role for the user; their next sandbox request sees it. */
+  async createAws(userId: string, input: AwsCredentialInput) {
+    const view = await this.store.createAws(userId, input);
+    this.forgetLookups(userId);
+    return view;
+  }
+
+  /** Stores a GCP service account (key or impersonation) for the user. */
+  async createGcp(userId: string, input: GcpCredentialInput) {
+    const view = await this.store.createGcp(userId, input);
+    this.forgetLookups(userId);
+    return view;
   }
 
   /** STS credentials in the `credential_process` format. */
   async awsCredentials(req: BrokerRequest): Promise<CredentialProcessOutput> {
-    return this.handle('aws', req, async (claims, name) => {
-      const cred = await this.store.loadAws(claims.userId, name);
+    return this.handle('aws', req, async (claims) => {
+      const { name } = authorizeCloud(claims, 'aws', req.name);
+      const cred = await this.awsLookups.get(`${claims.userId}/${name ?? ''}`, () =>
+        this.store.loadAws(claims.userId, name),
+      );
       const r = await this.aws.issue(claims, cred);
       return {
-        result: r,
+        source: r.source,
         value: r.value.output,
         detail: {
           credential: cred.name,
@@ -70,11 +120,14 @@ export class CredentialBroker {
 
   /** A Google access token for gcloud's access-token file. */
   async gcpAccessToken(req: BrokerRequest): Promise<GcpAccessToken> {
-    return this.handle('gcp', req, async (claims, name) => {
-      const cred = await this.store.loadGcp(claims.userId, name);
+    return this.handle('gcp', req, async (claims) => {
+      const { name } = authorizeCloud(claims, 'gcp', req.name);
+      const cred = await this.gcpLookups.get(`${claims.userId}/${name ?? ''}`, () =>
+        this.store.loadGcp(claims.userId, name),
+      );
       const r = await this.gcp.issue(claims, cred);
       return {
-        result: r,
+        source: r.source,
         value: r.value.token,
         detail: {
           credential: cred.name,
@@ -82,6 +135,47 @@ export class CredentialBroker {
           serviceAccount: cred.config.serviceAccount,
           expiresAt: r.value.token.expiresAt,
         },
+      };
+    });
+  }
+
+  /**
+   * The variables (and files) one run of an integration's CLI needs, for the sandbox helper
+   * `integration-exec`: an OAuth access token refreshed as needed, or a long-lived key the user
+   * consented to.
+   */
+  async cliCredentials(req: IntegrationRequest): Promise<SandboxCliCredentials> {
+    return this.handle(req.integration, req, async (claims) => {
+      authorizeIntegration(claims, req.integration, INTEGRATION_OPERATIONS.credentials);
+      const usable = await openConnection(this.requireConnections(), claims, req.integration);
+      const value = cliCredentialsOf(usable);
+      return {
+        source: 'fetched',
+        value,
+        detail: {
+          use: 'cli',
+          variables: Object.keys(value.env).concat(Object.keys(value.files)).join(','),
+          expiresAt: value.expiresAt,
+          longLived: usable.integration.longLivedKeyOnly,
+        },
+      };
+    });
+  }
+
+  /**
+   * The credentials the API proxy adds to one upstream request; they never leave the server.
+   * `detail` (method, path) is recorded with the audit event.
+   */
+  async proxyCredentials(
+    req: IntegrationRequest & { method: string; path: string },
+  ): Promise<UsableCredentials> {
+    return this.handle(req.integration, req, async (claims) => {
+      authorizeIntegration(claims, req.integration, INTEGRATION_OPERATIONS.proxy);
+      const value = await openConnection(this.requireConnections(), claims, req.integration);
+      return {
+        source: 'fetched',
+        value,
+        detail: { use: 'proxy', method: req.method, path: req.path },
       };
     });
   }
@@ -94,18 +188,33 @@ export class CredentialBroker {
   /** Deletes a stored credential and whatever this process cached for it. */
   async deleteCredential(userId: string, id: string): Promise<boolean> {
     const deleted = await this.store.delete(userId, id);
+    this.forgetLookups(userId);
     this.aws.forget(userId, id);
     this.gcp.forget(userId, id);
     return deleted;
   }
 
+  private forgetLookups(userId: string): void {
+    this.awsLookups.deletePrefix(`${userId}/`);
+    this.gcpLookups.deletePrefix(`${userId}/`);
+  }
+
+  private requireConnections(): IntegrationCredentialSource {
+    if (!this.connections) {
+      throw new BrokerDisabledError('The credential broker has no integration connections.');
+    }
+    return this.connections;
+  }
+
+  /** Verifies the token, runs `issue`, and audits the outcome under `target`. */
   private async handle<T>(
-    provider: CloudProviderName,
+    target: string,
     req: BrokerRequest,
-    issue: (
-      claims: SandboxTokenClaims,
-      name: string | undefined,
-    ) => Promise<{ result: CacheResult<unknown>; value: T; detail: AuditRecord['detail'] }>,
+    issue: (claims: SandboxTokenClaims) => Promise<{
+      source: CacheResult<unknown>['source'];
+      value: T;
+      detail: AuditRecord['detail'];
+    }>,
   ): Promise<T> {
     let claims: SandboxTokenClaims | undefined;
     try {
@@ -113,14 +222,13 @@ export class CredentialBroker {
         throw new BrokerDisabledError('The credential broker is off: set JWT_SECRET.');
       }
       claims = await verifyBrokerToken(req.authorization, this.jwtSecret);
-      const { name } = authorizeCloud(claims, provider, req.name);
-      const { result, value, detail } = await issue(claims, name);
+      const { source, value, detail } = await issue(claims);
       this.audit.recordSoon({
-        action: result.source === 'refreshed' ? 'credential.refreshed' : 'credential.issued',
-        target: provider,
+        action: source === 'refreshed' ? 'credential.refreshed' : 'credential.issued',
+        target,
         outcome: 'ok',
         claims,
-        detail: { ...detail, cached: result.source === 'cache' },
+        detail: { ...detail, cached: source === 'cache' },
       });
       return value;
     } catch (err) {
@@ -128,7 +236,7 @@ export class CredentialBroker {
       const refused = known && err.status < 500;
       await this.audit.record({
         action: refused ? 'credential.refused' : 'credential.failed',
-        target: provider,
+        target,
         outcome: refused ? 'refused' : 'error',
         claims,
         detail: {

@@ -16,6 +16,8 @@ export type BrokerErrorCode =
   | 'dynamiq.broker.duplicate'
   | 'dynamiq.broker.upstream_refused'
   | 'dynamiq.broker.upstream_failed'
+  | 'dynamiq.broker.reconnect_required'
+  | 'dynamiq.broker.consent_required'
   | 'dynamiq.broker.disabled';
 
 /** Base class of everything the credential broker throws on purpose; `status` is the HTTP one. */
@@ -82,6 +84,21 @@ export class BrokerUpstreamError extends BrokerError {
     options?: { cause?: unknown },
   ) {
     super(code, code === 'dynamiq.broker.upstream_refused' ? 403 : 502, message, options);
+  }
+}
+
+/**
+ * Thrown when a connection exists but cannot serve a sandbox: it must be reconnected (409), or
+ * its long-lived key may not enter sandboxes without the user's consent (403). Messages tell
+ * the agent what to ask the user.
+ */
+export class BrokerConnectionError extends BrokerError {
+  override name = 'BrokerConnectionError';
+  constructor(
+    code: 'dynamiq.broker.reconnect_required' | 'dynamiq.broker.consent_required',
+    message: string,
+  ) {
+    super(code, code === 'dynamiq.broker.reconnect_required' ? 409 : 403, message);
   }
 }
 

@@ -1,7 +1,13 @@
 // The credential broker: sandbox tokens in, short-lived cloud credentials out, every step audited.
 
 export { CredentialBroker } from './broker.js';
-export type { BrokerRequest, CredentialBrokerOptions } from './broker.js';
+export type { BrokerRequest, CredentialBrokerOptions, IntegrationRequest } from './broker.js';
+export { INTEGRATION_OPERATIONS, authorizeIntegration } from './integrations.js';
+export type {
+  IntegrationCredentialSource,
+  IntegrationOperation,
+  SandboxCliCredentials,
+} from './integrations.js';
 export { CLOUD_OPERATIONS, authorizeCloud, mintSandboxToken, verifyBrokerToken } from './tokens.js';
 export type { CloudGrant, CloudProviderName, MintSandboxTokenInput } from './tokens.js';
 export { AwsIssuer, roleSessionName } from './aws.js';
@@ -32,14 +38,19 @@ export {
   AWS_CONFIG_PATH,
   GCP_TOKEN_PATH,
   HELPERS_BIN,
+  SHIM_DIR,
   awsConfigFile,
   brokerSandboxEnv,
+  cliShims,
+  configureSandboxCliShims,
   configureSandboxClouds,
+  withCliShims,
   withGcpToken,
 } from './sandbox-setup.js';
 export type { SandboxCloudSetup } from './sandbox-setup.js';
 export {
   BrokerAuthError,
+  BrokerConnectionError,
   BrokerDisabledError,
   BrokerError,
   BrokerInputError,

@@ -1,4 +1,5 @@
 import type { Sandbox } from '../activities/sandbox/index.js';
+import type { Integration } from '../integrations/index.js';
 import { credentialNameSchema } from './schemas.js';
 
 /** Where the credential helpers live in every sandbox (local bind and E2B template alike). */
@@ -6,6 +7,8 @@ export const HELPERS_BIN = '/opt/dynamiq/bin';
 export const AWS_CONFIG_PATH = '/home/user/.aws/config';
 /** gcloud reads its access token from here on every call (auth/access_token_file). */
 export const GCP_TOKEN_PATH = '/home/user/.config/dynamiq/gcp-access-token';
+/** Shims named after connected CLIs (gh, stripe, ...), first on PATH, each calling integration-exec. */
+export const SHIM_DIR = '/home/user/.dynamiq/shims';
 
 export interface SandboxCloudSetup {
   /** AWS credentials the sandbox may use; the first is the default profile. */
@@ -15,8 +18,8 @@ export interface SandboxCloudSetup {
 }
 
 /**
- * The environment every command of a sandbox gets: where the broker is, the command's token,
- * and gcloud's access-token file. Nothing in it is a stored secret; the token expires with
+ * The environment every command of a sandbox gets: where the broker and its API proxy are, the
+ * command's token, and gcloud's access-token file. Nothing in it is a stored secret; the token expires with
  * the command.
  */
 export function brokerSandboxEnv(opts: {
@@ -25,7 +28,9 @@ export function brokerSandboxEnv(opts: {
 }): Record<string, string> {
   return {
     DYNAMIQ_BROKER_URL: opts.brokerUrl,
+    DYNAMIQ_API_PROXY: `${opts.brokerUrl.replace(/\/+$/, '')}/api/proxy`,
     DYNAMIQ_SANDBOX_TOKEN: opts.token,
+    DYNAMIQ_SHIM_DIR: SHIM_DIR,
     CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: GCP_TOKEN_PATH,
   };
 }
@@ -63,4 +68,39 @@ export async function configureSandboxClouds(
  */
 export function withGcpToken(command: string): string {
   return `${HELPERS_BIN}/gcp-credential-helper --quiet || echo 'dynamiq: no Google token for this command' >&2\n${command}`;
+}
+
+/** The shim scripts for CLIs whose credentials come from the broker per run, by file name. */
+export function cliShims(integrations: readonly Integration[]): Map<string, string> {
+  const shims = new Map<string, string>();
+  for (const i of integrations) {
+    if (!i.cli) continue;
+    shims.set(
+      i.cli.command,
+      `#!/bin/sh\n# ${i.name}: credentials are fetched from Dynamiq's broker for each run.\nexec ${HELPERS_BIN}/integration-exec ${i.id} -- ${i.cli.command} "$@"\n`,
+    );
+  }
+  return shims;
+}
+
+/**
+ * Writes the shims into the sandbox and makes them executable. Shims of integrations no longer
+ * connected are removed, so their CLIs run unauthenticated rather than asking the broker.
+ */
+export async function configureSandboxCliShims(
+  sandbox: Pick<Sandbox, 'writeFile' | 'exec'>,
+  shims: ReadonlyMap<string, string>,
+): Promise<void> {
+  for (const [name, text] of shims) await sandbox.writeFile(`${SHIM_DIR}/${name}`, text);
+  const keep = [...shims.keys()].map((n) => `! -name '${n}'`).join(' ');
+  const result = await sandbox.exec(
+    `mkdir -p ${SHIM_DIR} && find ${SHIM_DIR} -type f ${keep} -delete && chmod 0755 ${SHIM_DIR}/* 2>/dev/null; true`,
+    { timeoutMs: 30_000 },
+  );
+  if (result.exitCode !== 0) throw new Error(`could not install CLI shims: ${result.stderr}`);
+}
+
+/** Puts the shims first on PATH for `command`. */
+export function withCliShims(command: string): string {
+  return `export PATH="${SHIM_DIR}:$PATH"\n${command}`;
 }

@@ -12,8 +12,9 @@ export interface AgentContextOptions {
   /** Same overrides the broker uses, so the prompt names the URLs the agent will really reach. */
   endpointOverrides?: EndpointOverrides;
   /**
-   * Base URL of the credential proxy as seen from the sandbox. When set, api integrations are
-   * described as `<apiProxyUrl>/<integration id>/<path>`; otherwise only generically.
+   * Base URL of the API proxy as seen from the sandbox; api integrations are described as
+   * `<apiProxyUrl>/<integration id>/<path>`. Default `$DYNAMIQ_API_PROXY`, which every sandbox
+   * command has in its environment.
    */
   apiProxyUrl?: string;
   /** Defaults to the built-in catalog; tests pass their own. */
@@ -41,10 +42,8 @@ function accessLine(i: Integration, options: AgentContextOptions): string {
       return `Access: MCP tools from the official server ${endpoints.mcpServerUrl}.`;
     case 'api': {
       const headers = (i.keyPlacement ?? []).map((p) => p.name).join(', ');
-      const route = options.apiProxyUrl
-        ? `send requests to ${options.apiProxyUrl.replace(/\/+$/, '')}/${i.id}/<path>`
-        : 'requests go through the credential proxy';
-      return `Access: HTTP API at ${endpoints.apiBaseUrl}; ${route}, which adds ${headers}, so send no credentials yourself.`;
+      const proxy = (options.apiProxyUrl ?? '$DYNAMIQ_API_PROXY').replace(/\/+$/, '');
+      return `Access: HTTP API at ${endpoints.apiBaseUrl}; from the sandbox send requests to ${proxy}/${i.id}/<path> with \`Authorization: Bearer $DYNAMIQ_SANDBOX_TOKEN\`. The proxy adds ${headers}, so send no credentials yourself.`;
     }
   }
 }

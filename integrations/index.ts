@@ -41,3 +41,6 @@ export type {
 
 export { buildAgentContext } from './agent-context.js';
 export type { AgentContextOptions, ConnectedIntegration } from './agent-context.js';
+
+export { cliEnvironment, hasCliCredentials } from './cli-env.js';
+export type { CliEnvironment } from './cli-env.js';

@@ -60,6 +60,11 @@ const INVALID: ReadonlyArray<readonly [string, Record<string, unknown>, string]>
     'integration "example": oauth.tokenUrl: must be an https:// URL',
   ],
   [
+    'an iss requirement without an issuer',
+    { authType: 'oauth2', longLivedKeyOnly: false, oauth: { ...oauth, issRequired: true } },
+    'integration "example": oauth.issRequired: needs an issuer to compare iss with',
+  ],
+  [
     'mcp without a slug',
     { providerType: 'mcp', cli: undefined, mcp: { provider: 'pipedream' } },
     'integration "example": mcp.appSlug: is required',

@@ -41,7 +41,7 @@ const urlTemplate = z.string().refine(
   { message: 'must be an https:// URL (placeholders such as {stack} are allowed)' },
 );
 
-const oauthSchema = z.strictObject({
+const oauthFields = z.strictObject({
   authorizeUrl: urlTemplate,
   tokenUrl: urlTemplate,
   revokeUrl: urlTemplate.optional(),
@@ -49,6 +49,27 @@ const oauthSchema = z.strictObject({
   registrationUrl: urlTemplate.optional(),
   scopes: z.array(z.string().min(1)),
   pkce: z.boolean(),
+  /**
+   * RFC 9207: the issuer identifier the provider sends as `iss` on its authorization responses.
+   * A callback naming another issuer is refused (a mix-up attack); one without `iss` only when
+   * `issRequired` says the provider always sends it. Leave unset where the provider sends none.
+   */
+  issuer: z.url({ protocol: /^https$/ }).optional(),
+  issRequired: z.boolean().optional(),
+  /** How the client authenticates at the token and revocation endpoints; default post. */
+  tokenAuth: z.enum(['client_secret_post', 'client_secret_basic']).optional(),
+  /**
+   * A provider that departs from RFC 6749/7009 where the client must know it. `github`: revokes
+   * with DELETE {revokeUrl} and the app's Basic credentials. `slack`: the scopes are user scopes
+   * (sent as `user_scope`), the user token comes back under `authed_user`, and `token_type` says
+   * bot or user. Both answer token errors with HTTP 200, which every entry tolerates.
+   */
+  dialect: z.enum(['github', 'slack']).optional(),
+});
+
+const oauthSchema = oauthFields.refine((o) => !o.issRequired || o.issuer, {
+  path: ['issRequired'],
+  message: 'needs an issuer to compare iss with',
 });
 
 const keyPlacementSchema = z.strictObject({
@@ -74,11 +95,24 @@ const keyCheckSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('cli'), command: z.string().min(1) }),
 ]);
 
+const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_SNAKE name');
+const credentialName = z.string().regex(/^[a-z][A-Za-z]*$/, 'must be camelCase');
+
 const cliSchema = z.strictObject({
   command: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a binary name such as gh'),
-  env: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_SNAKE name')).min(1),
+  env: z.array(envName).min(1),
   /** Run once after the env is injected, for CLIs that do not read credentials from env. */
   setup: z.string().min(1).optional(),
+  /**
+   * Which stored credential fills which variable when the CLI runs in a sandbox. Default:
+   * `token` fills the first of `env`. `{}` means the sandbox helper injects nothing (the
+   * credentials reach this CLI another way, e.g. the cloud broker).
+   */
+  credentialEnv: z.record(credentialName, envName).optional(),
+  /** Variables that name a file holding the credential (KUBECONFIG); written per use, 0600. */
+  credentialFiles: z.record(credentialName, envName).optional(),
+  /** A variable given the resolved apiBaseUrl, e.g. DATABRICKS_HOST. */
+  baseUrlEnv: envName.optional(),
 });
 
 const mcpSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import type { ProviderAccounts } from '../../integrations/connections/index.js';
 import {
   McpConfigError,
   McpError,
@@ -259,9 +260,27 @@ export class McpRegistry {
     return provider.connectLink ? provider.connectLink(target, options) : undefined;
   }
 
+  /**
+   * The providers that keep users' accounts themselves (Pipedream, Composio), for the
+   * connections layer to read statuses, connect and disconnect mcp-type integrations.
+   */
+  accountProviders(): ProviderAccounts[] {
+    return [...this.byName.values()].filter(holdsAccounts);
+  }
+
   /** Closes every session of every provider. */
   async close(): Promise<void> {
     this.unsubscribe.forEach((off) => off());
     await Promise.all([...this.byName.values()].map((p) => p.close()));
   }
+}
+
+function holdsAccounts(p: McpProvider): p is McpProvider & ProviderAccounts {
+  const candidate = p as Partial<ProviderAccounts>;
+  return (
+    typeof candidate.listAccounts === 'function' &&
+    typeof candidate.deleteAccount === 'function' &&
+    typeof candidate.missingConfiguration === 'function' &&
+    typeof p.connectLink === 'function'
+  );
 }

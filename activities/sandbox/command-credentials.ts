@@ -1,11 +1,16 @@
 import { MCP_OPERATIONS } from '../mcp/index.js';
 import {
+  INTEGRATION_OPERATIONS,
   awsConfigFile,
   brokerSandboxEnv,
+  cliShims,
+  configureSandboxCliShims,
   configureSandboxClouds,
   mintSandboxToken,
+  withCliShims,
   withGcpToken,
 } from '../../broker/index.js';
+import { catalog, hasCliCredentials } from '../../integrations/index.js';
 import type { Db } from '../../lib/db/index.js';
 import type { Sandbox } from './types.js';
 
@@ -29,6 +34,7 @@ export interface CommandSetup {
  */
 export class CommandCredentials {
   private readonly awsConfigWritten = new Map<string, string>();
+  private readonly shimsWritten = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
@@ -60,7 +66,14 @@ export class CommandCredentials {
         sandboxId: sandbox.id,
         clouds: clouds.map((c) => ({ provider: c.provider, name: c.name })),
         apps: connections.map((c) => c.integrationId),
-        operations: connections.length ? [MCP_OPERATIONS.list, MCP_OPERATIONS.call] : [],
+        operations: connections.length
+          ? [
+              MCP_OPERATIONS.list,
+              MCP_OPERATIONS.call,
+              INTEGRATION_OPERATIONS.credentials,
+              INTEGRATION_OPERATIONS.proxy,
+            ]
+          : [],
       },
       this.access.jwtSecret,
     );
@@ -75,10 +88,23 @@ export class CommandCredentials {
         this.awsConfigWritten.set(sandbox.id, text);
       }
     }
+    const connected = new Set(connections.map((c) => c.integrationId));
+    const shims = cliShims(catalog.filter((i) => connected.has(i.id) && hasCliCredentials(i)));
+    const shimsText = JSON.stringify([...shims]);
+    // A sandbox that never had shims costs no extra exec; one whose CLIs were disconnected
+    // loses them. (After a worker restart, stale shims make the broker refuse with the reason.)
+    const before = this.shimsWritten.get(sandbox.id);
+    if (before !== shimsText && (before !== undefined || shims.size > 0)) {
+      await configureSandboxCliShims(sandbox, shims);
+      this.shimsWritten.set(sandbox.id, shimsText);
+    }
     const gcp = clouds.some((c) => c.provider === 'gcp');
     return {
       env: brokerSandboxEnv({ brokerUrl: this.access.brokerUrl(), token }),
-      wrap: gcp ? withGcpToken : (c) => c,
+      wrap: (command) => {
+        const shimmed = shims.size ? withCliShims(command) : command;
+        return gcp ? withGcpToken(shimmed) : shimmed;
+      },
     };
   }
 }

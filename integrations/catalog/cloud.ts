@@ -120,6 +120,9 @@ export const cloud: IntegrationInput[] = [
         'OCI_CLI_KEY_FILE',
         'OCI_CLI_REGION',
       ],
+      // The key connect stores one secret, but the CLI needs five values and a key file: until
+      // the connect form collects them, nothing is injected and the agent is told so.
+      credentialEnv: {},
     },
     keyCheck: { kind: 'cli', command: 'oci os ns get' },
     longLivedKeyOnly: true,
@@ -139,10 +142,12 @@ export const cloud: IntegrationInput[] = [
     category: 'cloud',
     providerType: 'cloud_cli',
     authType: 'token',
-    // The broker writes a kubeconfig with a short-lived service account token (TokenRequest).
-    cli: { command: 'kubectl', env: ['KUBECONFIG'] },
+    // The stored kubeconfig is written to a 0600 file for each kubectl run, and only with the
+    // user's consent: its token is as long-lived as the cluster issued it. Minting short-lived
+    // TokenRequest tokens from it is not done yet.
+    cli: { command: 'kubectl', env: ['KUBECONFIG'], credentialFiles: { token: 'KUBECONFIG' } },
     keyCheck: { kind: 'cli', command: 'kubectl auth whoami' },
-    longLivedKeyOnly: false,
+    longLivedKeyOnly: true,
     agentInstructions: [
       'Use `kubectl` with the injected kubeconfig; always pass `--namespace` (or `-A` to search).',
       'Use get, describe, logs and events freely; run `kubectl diff` before `apply`.',

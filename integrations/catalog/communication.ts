@@ -32,6 +32,7 @@ export const communication: IntegrationInput[] = [
         'files:write',
       ],
       pkce: false,
+      dialect: 'slack',
     },
     longLivedKeyOnly: false,
     agentInstructions: mcpInstructions(

@@ -11,7 +11,11 @@ export const dataAnalytics: IntegrationInput[] = [
     providerType: 'cli',
     authType: 'token',
     // A programmatic access token is passed where the connector expects a password.
-    cli: { command: 'snow', env: ['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER', 'SNOWFLAKE_PASSWORD'] },
+    cli: {
+      command: 'snow',
+      env: ['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER', 'SNOWFLAKE_PASSWORD'],
+      credentialEnv: { token: 'SNOWFLAKE_PASSWORD' },
+    },
     keyCheck: { kind: 'cli', command: 'snow connection test --temporary-connection' },
     longLivedKeyOnly: true,
     agentInstructions: [
@@ -31,7 +35,12 @@ export const dataAnalytics: IntegrationInput[] = [
     category: 'data-analytics',
     providerType: 'cli',
     authType: 'token',
-    cli: { command: 'databricks', env: ['DATABRICKS_HOST', 'DATABRICKS_TOKEN'] },
+    cli: {
+      command: 'databricks',
+      env: ['DATABRICKS_HOST', 'DATABRICKS_TOKEN'],
+      credentialEnv: { token: 'DATABRICKS_TOKEN' },
+      baseUrlEnv: 'DATABRICKS_HOST',
+    },
     // Each customer has their own workspace host, so this must be overridden per deployment.
     apiBaseUrl: 'https://{workspace}.cloud.databricks.com',
     keyPlacement: bearer,

@@ -19,6 +19,10 @@ export const developerToolsCli: IntegrationInput[] = [
       revokeUrl: 'https://api.github.com/applications/{client_id}/token',
       scopes: ['repo', 'read:org', 'workflow', 'gist', 'read:user', 'user:email'],
       pkce: true,
+      // Sent since April 2026 (docs.github.com: GitHub authentication discovery endpoints), but
+      // callbacks without it are still seen, so a missing iss is not refused.
+      issuer: 'https://github.com/login/oauth',
+      dialect: 'github',
     },
     apiBaseUrl: 'https://api.github.com',
     keyPlacement: bearer,

@@ -88,6 +88,7 @@ export const productivityWork: IntegrationInput[] = [
       tokenUrl: 'https://airtable.com/oauth2/v1/token',
       scopes: ['data.records:read', 'data.records:write', 'schema.bases:read', 'user.email:read'],
       pkce: true,
+      tokenAuth: 'client_secret_basic',
     },
     longLivedKeyOnly: false,
     agentInstructions: mcpInstructions(
@@ -109,7 +110,8 @@ export const productivityWork: IntegrationInput[] = [
     oauth: {
       authorizeUrl: 'https://app.hubspot.com/oauth/authorize',
       tokenUrl: 'https://api.hubapi.com/oauth/v1/token',
-      // HubSpot revokes with DELETE /oauth/v1/refresh-tokens/{token}, which is not a fixed URL.
+      // RFC 7009 form POST; HubSpot's replacement for DELETE /oauth/v1/refresh-tokens/{token}.
+      revokeUrl: 'https://api.hubapi.com/oauth/2026-03/token/revoke',
       scopes: [
         'oauth',
         'crm.objects.contacts.read',

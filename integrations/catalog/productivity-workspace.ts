@@ -117,6 +117,7 @@ export const productivityWorkspace: IntegrationInput[] = [
       // Notion grants access to the pages the user picks during consent; it has no scopes.
       scopes: [],
       pkce: false,
+      tokenAuth: 'client_secret_basic',
     },
     longLivedKeyOnly: false,
     agentInstructions: mcpInstructions(

@@ -5,7 +5,10 @@ type OAuth = NonNullable<IntegrationInput['oauth']>;
 // Several integrations share one identity provider; keeping its endpoints in one place means a
 // vendor URL change is a one-line edit.
 
-/** Google OAuth 2.0 for web server apps; supports PKCE and token revocation. */
+/**
+ * Google OAuth 2.0 for web server apps; supports PKCE and token revocation. Google puts `iss` on
+ * some users' authorization responses without announcing it, so a missing one is accepted.
+ */
 export function googleOAuth(scopes: string[]): OAuth {
   return {
     authorizeUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
@@ -13,12 +16,14 @@ export function googleOAuth(scopes: string[]): OAuth {
     revokeUrl: 'https://oauth2.googleapis.com/revoke',
     scopes,
     pkce: true,
+    issuer: 'https://accounts.google.com',
   };
 }
 
 /**
  * Microsoft identity platform v2 on the multi-tenant `common` authority. Single-tenant
- * deployments override the URLs with their tenant id. There is no token revocation endpoint.
+ * deployments override the URLs with their tenant id. There is no token revocation endpoint
+ * (Graph's revokeSignInSessions ends every session of the user, not this one grant).
  */
 export function microsoftOAuth(scopes: string[]): OAuth {
   return {

@@ -43,11 +43,11 @@ describe('OAuth clients from the environment', () => {
 });
 
 describe('PKCE and state', () => {
-  it('derives the S256 challenge from a 43-character verifier', () => {
-    const { verifier, challenge } = createPkce();
+  it('derives the S256 challenge from a 43-character verifier', async () => {
+    const { verifier, challenge } = await createPkce();
     expect(verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(challenge).toBe(createHash('sha256').update(verifier).digest('base64url'));
-    expect(createPkce().verifier).not.toBe(verifier);
+    expect((await createPkce()).verifier).not.toBe(verifier);
   });
 
   it('stores states only as their sha256', () => {

@@ -8,6 +8,7 @@ import type { Integration } from '../schema.js';
 import type { OAuthClients } from './clients.js';
 import { ConnectionError } from './errors.js';
 import type { ClientAuth } from './oauth-client.js';
+import type { ProviderAccounts } from './provider-accounts.js';
 
 /** What the connections layer needs from the process; one object, built once at start-up. */
 export interface ConnectionsOptions {
@@ -26,9 +27,18 @@ export interface ConnectionsOptions {
   refreshBeforeMs?: number;
   /** How long a started OAuth flow may take before its state expires, in ms. Default 10 minutes. */
   stateTtlMs?: number;
+  /**
+   * Where mcp-type integrations keep the users' accounts (Pipedream, Composio): the MCP
+   * providers, wired at start-up. Without one, its integrations show as not connectable.
+   */
+  providerAccounts?: readonly ProviderAccounts[];
+  /** How long a user's accounts at a provider are reused by lists, in ms. Default 30000. */
+  providerAccountsTtlMs?: number;
 }
 
-export interface ConnectionsContext extends Required<Omit<ConnectionsOptions, 'integrations'>> {
+type ServiceOnly = 'integrations' | 'providerAccounts' | 'providerAccountsTtlMs';
+
+export interface ConnectionsContext extends Required<Omit<ConnectionsOptions, ServiceOnly>> {
   integrations: ReadonlyMap<string, Integration>;
   /** The integrations in catalog order (list views keep it). */
   ordered: readonly Integration[];
@@ -68,12 +78,10 @@ export const redirectUriOf = (ctx: ConnectionsContext) =>
   `${ctx.publicUrl}/api/integrations/oauth/callback`;
 
 // RFC 6749 says servers must accept Basic, but in practice most want client_secret_post
-// (Microsoft accepts nothing else) while Notion and Airtable require Basic. This belongs in the
-// catalog's oauth block (`tokenAuth`); it lives here until the catalog schema grows the field.
-const BASIC_AUTH = new Set(['notion', 'airtable']);
-
+// (Microsoft accepts nothing else); the few that require Basic (Notion, Airtable) say so in the
+// catalog.
 export const clientAuthOf = (integration: Integration): ClientAuth =>
-  BASIC_AUTH.has(integration.id) ? 'client_secret_basic' : 'client_secret_post';
+  integration.oauth?.tokenAuth ?? 'client_secret_post';
 
 export type AuditAction =
   | 'connection.connected'

@@ -11,6 +11,7 @@ export const CONNECTION_ERRORS = {
   'dynamiq.connections.oauth_denied': 400,
   'dynamiq.connections.reconnect_required': 409,
   'dynamiq.connections.provider_error': 502,
+  'dynamiq.connections.provider_not_configured': 503,
   'dynamiq.connections.refresh_failed': 502,
   'dynamiq.connections.secret_unreadable': 500,
 } as const;
@@ -52,4 +53,24 @@ export class ReconnectRequiredError extends ConnectionError {
         `Reconnect ${integrationName} in the portal (Integrations → ${integrationName} → Connect).`,
     );
   }
+}
+
+/**
+ * The connection row, or the error the user can act on: nothing connected yet (404), or a
+ * connection that must be reconnected (409).
+ */
+export function usableRow<T extends { status: string }>(
+  integration: { id: string; name: string },
+  row: T | null,
+): T {
+  if (!row) {
+    throw new ConnectionError(
+      'dynamiq.connections.not_connected',
+      `${integration.name} is not connected; connect it in the portal first.`,
+    );
+  }
+  if (row.status === 'needs_reconnect') {
+    throw new ReconnectRequiredError(integration.id, integration.name);
+  }
+  return row;
 }

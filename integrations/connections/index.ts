@@ -5,6 +5,14 @@ export { Connections } from './service.js';
 export type { ConnectionsOptions } from './context.js';
 export type { ConnectionState, IntegrationStatus } from './store.js';
 export type { AccessToken } from './tokens.js';
+export type {
+  ProviderAccount,
+  ProviderAccountState,
+  ProviderAccounts,
+} from './provider-accounts.js';
+export type { ProviderConnectLink } from './provider-connections.js';
+export type { UsableCredentials } from './sandbox-access.js';
+export { placeCredentials } from './key-check.js';
 
 export { oauthClientsFromEnv, oauthEnvNames, requireOAuthClient } from './clients.js';
 export type { OAuthClient, OAuthClients } from './clients.js';

@@ -18,7 +18,7 @@ export function placeCredentials(
   url: URL,
   credentials: Readonly<Record<string, string>>,
 ): Headers {
-  const headers = new Headers({ accept: 'application/json' });
+  const headers = new Headers();
   for (const p of integration.keyPlacement ?? []) {
     const value = credentials[p.credential];
     if (value === undefined) continue;
@@ -74,6 +74,7 @@ export async function checkKey(
   }
   const url = new URL(`${endpoints.apiBaseUrl.replace(/\/+$/, '')}${check.path}`);
   const headers = placeCredentials(integration, url, credentials);
+  headers.set('accept', 'application/json');
   if (check.body !== undefined) headers.set('content-type', 'application/json');
   let res: Response;
   try {

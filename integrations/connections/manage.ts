@@ -102,15 +102,16 @@ export async function disconnect(
     try {
       const secret: StoredSecret = openConnectionSecret(ctx.keyring, row);
       if (secret.kind !== 'oauth') throw new Error('not an OAuth secret');
-      const status = await revokeToken({
+      const result = await revokeToken({
         revokeUrl,
         client,
         auth: clientAuthOf(integration),
         accessToken: secret.accessToken,
         refreshToken: secret.refreshToken,
+        dialect: integration.oauth?.dialect,
       });
-      revoked = status >= 200 && status < 300;
-      detail = { status };
+      revoked = result.revoked;
+      detail = { status: result.status, ...(result.error ? { error: result.error } : {}) };
     } catch (err) {
       revoked = false;
       detail = {

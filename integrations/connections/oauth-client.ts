@@ -1,17 +1,28 @@
-// The OAuth 2.0 client side Dynamiq needs: PKCE (RFC 7636, S256 only), the authorization-code
-// and refresh-token grants (RFC 6749) and revocation (RFC 7009). Written on global fetch because
-// neither oauth4webapi nor openid-client is installed; oauth4webapi is the library to move to,
-// and this module is the only place that would change.
-import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+// The OAuth 2.0 client side Dynamiq needs, on oauth4webapi: PKCE (RFC 7636, S256), the
+// authorization response check (RFC 9207 `iss`), and the authorization-code and refresh-token
+// grants with client authentication (RFC 6749); revocation (RFC 7009) is in ./oauth-revoke.ts.
+// Hand-written, each for its reason: the authorization URL (the library has no helper), provider
+// quirks (./oauth-quirks.ts), and errors that keep status and code but never a response body.
+import { createHash } from 'node:crypto';
+import * as oauth from 'oauth4webapi';
 import type { OAuthClient } from './clients.js';
 import { ConnectionError } from './errors.js';
+import type { ClientAuth } from './oauth-http.js';
+import {
+  clientAuthentication,
+  clientOf,
+  fillClientId,
+  requestOptions,
+  server,
+  unreachable,
+} from './oauth-http.js';
+import type { Dialect } from './oauth-quirks.js';
+import { adaptTokenResponse, errorCode, tokenTypesOf } from './oauth-quirks.js';
 
-/** Provider requests give up after this long, in milliseconds. */
-export const PROVIDER_TIMEOUT_MS = 10_000;
-
-/** How the client authenticates at the token and revocation endpoints (RFC 6749 §2.3.1). */
-export type ClientAuth = 'client_secret_post' | 'client_secret_basic';
+export { PROVIDER_TIMEOUT_MS, fillClientId } from './oauth-http.js';
+export type { ClientAuth } from './oauth-http.js';
+export { revokeToken } from './oauth-revoke.js';
+export type { Revocation } from './oauth-revoke.js';
 
 export interface TokenSet {
   accessToken: string;
@@ -37,32 +48,29 @@ export class TokenRequestError extends ConnectionError {
 
   /** The grant itself is dead (revoked, expired, reused): only a new authorization helps. */
   get rejected(): boolean {
-    // GitHub answers HTTP 200 with bad_refresh_token instead of 400 invalid_grant.
+    // GitHub says bad_refresh_token and Slack invalid_refresh_token, both with HTTP 200.
     return (
       this.httpStatus === 401 ||
       this.oauthError === 'invalid_grant' ||
-      this.oauthError === 'bad_refresh_token'
+      this.oauthError === 'bad_refresh_token' ||
+      this.oauthError === 'invalid_refresh_token'
     );
   }
 }
 
-const base64url = (buf: Buffer) => buf.toString('base64url');
-
-export function createPkce(): { verifier: string; challenge: string } {
-  const verifier = base64url(randomBytes(32));
-  return { verifier, challenge: base64url(createHash('sha256').update(verifier).digest()) };
+export async function createPkce(): Promise<{ verifier: string; challenge: string }> {
+  const verifier = oauth.generateRandomCodeVerifier();
+  return { verifier, challenge: await oauth.calculatePKCECodeChallenge(verifier) };
 }
 
 /** 256 bits: the state is the only thing tying a callback to the flow that started it. */
-export const randomState = () => base64url(randomBytes(32));
+export const randomState = () => oauth.generateRandomState();
 
 /** What is stored instead of the state itself, so a database reader cannot finish a flow. */
 export const hashState = (state: string) => createHash('sha256').update(state).digest('hex');
 
-/** Replaces `{client_id}` (GitHub's revocation URL names the app). */
-export const fillClientId = (url: string, client: OAuthClient) =>
-  url.replaceAll('{client_id}', encodeURIComponent(client.clientId));
-
+// oauth4webapi leaves the authorization request to the caller: it is a redirect, not a request
+// the client sends, so there is nothing for the library to check.
 export function buildAuthorizeUrl(opts: {
   authorizeUrl: string;
   client: OAuthClient;
@@ -70,6 +78,7 @@ export function buildAuthorizeUrl(opts: {
   state: string;
   scopes: readonly string[];
   codeChallenge: string | undefined;
+  dialect?: Dialect;
 }): string {
   const url = new URL(fillClientId(opts.authorizeUrl, opts.client));
   const params = url.searchParams;
@@ -77,7 +86,11 @@ export function buildAuthorizeUrl(opts: {
   params.set('client_id', opts.client.clientId);
   params.set('redirect_uri', opts.redirectUri);
   params.set('state', opts.state);
-  if (opts.scopes.length) params.set('scope', opts.scopes.join(' '));
+  if (opts.scopes.length) {
+    // Slack takes a user token's scopes, comma-separated, in `user_scope` (`scope`: its bot's).
+    if (opts.dialect === 'slack') params.set('user_scope', opts.scopes.join(','));
+    else params.set('scope', opts.scopes.join(' '));
+  }
   if (opts.codeChallenge) {
     params.set('code_challenge', opts.codeChallenge);
     params.set('code_challenge_method', 'S256');
@@ -85,140 +98,152 @@ export function buildAuthorizeUrl(opts: {
   return url.toString();
 }
 
-const tokenResponse = z.object({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1).nullish(),
-  expires_in: z.coerce.number().positive().nullish(),
-  scope: z.string().nullish(),
-});
-
-const errorResponse = z.object({ error: z.string().max(100) });
-
-function clientAuth(
-  client: OAuthClient,
-  method: ClientAuth,
-  form: URLSearchParams,
-): Record<string, string> {
-  if (method === 'client_secret_basic' && client.clientSecret) {
-    const enc = (v: string) => encodeURIComponent(v).replaceAll('%20', '+');
-    const basic = Buffer.from(`${enc(client.clientId)}:${enc(client.clientSecret)}`);
-    return { authorization: `Basic ${basic.toString('base64')}` };
+/** The library's errors carry the response body as their cause; these keep status and code. */
+function tokenError(err: unknown, status: number): ConnectionError {
+  if (err instanceof ConnectionError) return err;
+  if (err instanceof oauth.ResponseBodyError) {
+    return new TokenRequestError(err.status, errorCode(err.error));
   }
-  form.set('client_id', client.clientId);
-  if (client.clientSecret) form.set('client_secret', client.clientSecret);
-  return {};
+  if (err instanceof oauth.WWWAuthenticateChallengeError) {
+    return new TokenRequestError(err.status, errorCode(err.cause[0]?.parameters.error));
+  }
+  if (err instanceof oauth.UnsupportedOperationError) {
+    return new TokenRequestError(status, 'unsupported_token_type');
+  }
+  if (err instanceof oauth.OperationProcessingError) {
+    const conform = err.code !== oauth.RESPONSE_IS_NOT_CONFORM;
+    return new TokenRequestError(status, conform ? 'malformed_token_response' : undefined);
+  }
+  return new TokenRequestError(status, 'malformed_token_response');
 }
 
-async function readBody(res: Response): Promise<unknown> {
-  const text = await res.text();
-  // GitHub answers form-encoded unless asked for JSON; accept both rather than trust the header.
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return Object.fromEntries(new URLSearchParams(text));
-  }
-}
-
-async function tokenRequest(
-  tokenUrl: string,
-  client: OAuthClient,
-  auth: ClientAuth,
-  form: URLSearchParams,
-): Promise<TokenSet> {
-  const headers = { accept: 'application/json', ...clientAuth(client, auth, form) };
-  let res: Response;
-  try {
-    res = await fetch(fillClientId(tokenUrl, client), {
-      method: 'POST',
-      headers,
-      body: form,
-      signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
-    });
-  } catch (err) {
-    throw new ConnectionError(
-      'dynamiq.connections.provider_error',
-      `The provider's token endpoint could not be reached (${(err as Error).name}).`,
-    );
-  }
-  const body = await readBody(res);
-  const failure = errorResponse.safeParse(body);
-  if (!res.ok || failure.success) {
-    throw new TokenRequestError(res.status, failure.success ? failure.data.error : undefined);
-  }
-  const parsed = tokenResponse.safeParse(body);
-  if (!parsed.success) throw new TokenRequestError(res.status, 'malformed_token_response');
-  const t = parsed.data;
+function toTokenSet(t: oauth.TokenEndpointResponse): TokenSet {
   return {
     accessToken: t.access_token,
-    refreshToken: t.refresh_token ?? undefined,
-    expiresAt: t.expires_in ? new Date(Date.now() + t.expires_in * 1000) : null,
+    refreshToken: t.refresh_token || undefined,
+    expiresAt: t.expires_in && t.expires_in > 0 ? new Date(Date.now() + t.expires_in * 1000) : null,
     // GitHub separates scopes with commas, everyone else with spaces.
     scopes: t.scope ? t.scope.split(/[\s,]+/).filter(Boolean) : undefined,
   };
 }
 
-export function exchangeCode(opts: {
+interface TokenEndpoint {
   tokenUrl: string;
   client: OAuthClient;
   auth: ClientAuth;
-  code: string;
-  redirectUri: string;
-  codeVerifier: string | undefined;
-}): Promise<TokenSet> {
-  const form = new URLSearchParams({
-    grant_type: 'authorization_code',
-    code: opts.code,
-    redirect_uri: opts.redirectUri,
-  });
-  if (opts.codeVerifier) form.set('code_verifier', opts.codeVerifier);
-  return tokenRequest(opts.tokenUrl, opts.client, opts.auth, form);
+  dialect?: Dialect;
 }
 
-export function refreshGrant(opts: {
-  tokenUrl: string;
-  client: OAuthClient;
-  auth: ClientAuth;
-  refreshToken: string;
-}): Promise<TokenSet> {
-  const form = new URLSearchParams({
-    grant_type: 'refresh_token',
-    refresh_token: opts.refreshToken,
-  });
-  return tokenRequest(opts.tokenUrl, opts.client, opts.auth, form);
+async function grant(
+  opts: TokenEndpoint,
+  send: (
+    as: oauth.AuthorizationServer,
+    c: oauth.Client,
+    auth: oauth.ClientAuth,
+    o: oauth.TokenEndpointRequestOptions,
+  ) => Promise<Response>,
+  process: (
+    as: oauth.AuthorizationServer,
+    c: oauth.Client,
+    res: Response,
+    o: { recognizedTokenTypes?: oauth.RecognizedTokenTypes },
+  ) => Promise<oauth.TokenEndpointResponse>,
+): Promise<TokenSet> {
+  const tokenUrl = fillClientId(opts.tokenUrl, opts.client);
+  const as = server({ tokenUrl });
+  const client = clientOf(opts.client);
+  let res: Response;
+  try {
+    const auth = clientAuthentication(opts.client, opts.auth);
+    res = await send(as, client, auth, requestOptions(tokenUrl));
+  } catch (err) {
+    throw unreachable('token endpoint', tokenUrl, err);
+  }
+  try {
+    const adapted = await adaptTokenResponse(res, opts.dialect);
+    if ('error' in adapted) throw new TokenRequestError(res.status, adapted.error);
+    const recognizedTokenTypes = tokenTypesOf(opts.dialect);
+    return toTokenSet(await process(as, client, adapted.response, { recognizedTokenTypes }));
+  } catch (err) {
+    throw tokenError(err, res.status);
+  }
 }
+
+/** The provider's redirect, checked: a code to exchange, or the error it reported. */
+export type AuthorizationResponse =
+  | { kind: 'code'; params: URLSearchParams }
+  | { kind: 'error'; error: string }
+  | { kind: 'wrong_issuer'; reason: 'issuer_mismatch' | 'issuer_missing' };
 
 /**
- * Revokes the grant. RFC 7009 form POST of the refresh token where there is one (revoking it
- * ends its access tokens too), except GitHub's `/applications/{client_id}/token`, a DELETE with
- * the app's Basic credentials and the access token in a JSON body. Resolves with the HTTP
- * status; throws only when the provider cannot be reached.
+ * Checks the provider's redirect with the library: RFC 9207 first (a mix-up attack sends the
+ * victim back with another server's response), then error or code. `issuer` is the entry's
+ * declared issuer; without one, `iss` is not checked (RFC 9207 §2.4 leaves that to the client).
  */
-export async function revokeToken(opts: {
-  revokeUrl: string;
+export function checkAuthorizationResponse(opts: {
   client: OAuthClient;
-  auth: ClientAuth;
-  accessToken: string;
-  refreshToken: string | undefined;
-}): Promise<number> {
-  const url = fillClientId(opts.revokeUrl, opts.client);
-  const signal = AbortSignal.timeout(PROVIDER_TIMEOUT_MS);
-  if (opts.revokeUrl.includes('{client_id}')) {
-    const form = new URLSearchParams();
-    const headers = clientAuth(opts.client, 'client_secret_basic', form);
-    const res = await fetch(url, {
-      method: 'DELETE',
-      headers: { ...headers, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ access_token: opts.accessToken }),
-      signal,
-    });
-    await res.body?.cancel();
-    return res.status;
+  issuer: string | undefined;
+  issRequired: boolean;
+  query: { state: string; code?: string; error?: string; iss?: string };
+}): AuthorizationResponse {
+  const { query } = opts;
+  const params = new URLSearchParams({ state: query.state });
+  if (query.code) params.set('code', query.code);
+  if (query.error) params.set('error', query.error);
+  if (query.iss !== undefined && opts.issuer) params.set('iss', query.iss);
+  const as = server({ issuer: opts.issuer, issRequired: opts.issRequired && !!opts.issuer });
+  try {
+    // The state was matched before: its hash found the flow's row, which is already claimed.
+    const checked = oauth.validateAuthResponse(
+      as,
+      clientOf(opts.client),
+      params,
+      oauth.skipStateCheck,
+    );
+    if (!checked.get('code')) return { kind: 'error', error: 'no_code' };
+    return { kind: 'code', params: checked };
+  } catch (err) {
+    if (err instanceof oauth.AuthorizationResponseError) {
+      return { kind: 'error', error: errorCode(err.error) ?? 'error' };
+    }
+    if (err instanceof oauth.OperationProcessingError) {
+      return {
+        kind: 'wrong_issuer',
+        reason: query.iss === undefined ? 'issuer_missing' : 'issuer_mismatch',
+      };
+    }
+    throw err;
   }
-  const form = opts.refreshToken
-    ? new URLSearchParams({ token: opts.refreshToken, token_type_hint: 'refresh_token' })
-    : new URLSearchParams({ token: opts.accessToken, token_type_hint: 'access_token' });
-  const headers = clientAuth(opts.client, opts.auth, form);
-  const res = await fetch(url, { method: 'POST', headers, body: form, signal });
-  await res.body?.cancel();
-  return res.status;
+}
+
+/** The authorization-code grant; `response` is what checkAuthorizationResponse accepted. */
+export function exchangeCode(
+  opts: TokenEndpoint & {
+    response: URLSearchParams;
+    redirectUri: string;
+    codeVerifier: string | undefined;
+  },
+): Promise<TokenSet> {
+  return grant(
+    opts,
+    (as, client, auth, o) =>
+      oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        auth,
+        opts.response,
+        opts.redirectUri,
+        opts.codeVerifier ?? oauth.nopkce,
+        o,
+      ),
+    oauth.processAuthorizationCodeResponse,
+  );
+}
+
+export function refreshGrant(opts: TokenEndpoint & { refreshToken: string }): Promise<TokenSet> {
+  return grant(
+    opts,
+    (as, client, auth, o) => oauth.refreshTokenGrantRequest(as, client, auth, opts.refreshToken, o),
+    oauth.processRefreshTokenResponse,
+  );
 }

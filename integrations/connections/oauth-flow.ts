@@ -7,6 +7,7 @@ import { ConnectionError } from './errors.js';
 import { checkKey, credentialNames } from './key-check.js';
 import {
   buildAuthorizeUrl,
+  checkAuthorizationResponse,
   createPkce,
   exchangeCode,
   hashState,
@@ -51,7 +52,7 @@ export async function startOAuth(
   const endpoints = endpointsOf(ctx, integration);
   const state = randomState();
   const stateHash = hashState(state);
-  const pkce = createPkce();
+  const pkce = await createPkce();
   const expiresAt = new Date(Date.now() + ctx.stateTtlMs);
   await ctx.db.oAuthState.deleteMany({
     where: { expiresAt: { lt: new Date(Date.now() - STATE_RETENTION_MS) } },
@@ -75,6 +76,7 @@ export async function startOAuth(
     state,
     scopes: oauth.scopes,
     codeChallenge: oauth.pkce ? pkce.challenge : undefined,
+    dialect: oauth.dialect,
   });
   return { authorizeUrl, state, expiresAt };
 }
@@ -96,6 +98,8 @@ export async function completeOAuth(
     state: string;
     code?: string;
     error?: string;
+    /** RFC 9207: checked against the catalog's `issuer` where the entry declares one. */
+    iss?: string;
     /** When the redirect names its integration, it must be the one the state was made for. */
     integration?: string;
     /** When the browser is signed in, it must be the user who started the flow. */
@@ -129,28 +133,43 @@ export async function completeOAuth(
   const { userId, integrationId } = row;
   const integration = integrationOf(ctx, integrationId);
   const oauth = requireOAuth(integration);
-  if (input.error !== undefined || !input.code) {
+  const client = requireOAuthClient(ctx.oauthClients, integration);
+  const endpoints = endpointsOf(ctx, integration);
+  const response = checkAuthorizationResponse({
+    client,
+    // The catalog's issuer names the catalog's server. An overridden authorize URL (GitHub
+    // Enterprise, a single tenant) is another server, whose issuer the catalog cannot know.
+    issuer: endpoints.authorizeUrl === oauth.authorizeUrl ? oauth.issuer : undefined,
+    issRequired: oauth.issRequired ?? false,
+    query: input,
+  });
+  if (response.kind !== 'code') {
+    const reason = response.kind === 'error' ? response.error : response.reason;
     await audit(ctx.db, {
       userId,
       action: 'connection.connect_failed',
       integrationId,
       outcome: 'refused',
-      detail: { reason: input.error ?? 'no_code' },
+      detail: { reason },
     });
+    if (response.kind === 'wrong_issuer') {
+      throw invalidState(
+        `did not come from ${integration.name}: the iss parameter ${response.reason === 'issuer_missing' ? 'is missing' : 'names another server'}`,
+      );
+    }
     throw new ConnectionError(
       'dynamiq.connections.oauth_denied',
-      `${integration.name} did not grant access (${input.error ?? 'no code returned'}).`,
+      `${integration.name} did not grant access (${reason === 'no_code' ? 'no code returned' : reason}).`,
     );
   }
-  const client = requireOAuthClient(ctx.oauthClients, integration);
-  const endpoints = endpointsOf(ctx, integration);
   let tokens;
   try {
     tokens = await exchangeCode({
       tokenUrl: endpoints.tokenUrl!,
       client,
       auth: clientAuthOf(integration),
-      code: input.code,
+      dialect: oauth.dialect,
+      response: response.params,
       redirectUri: redirectUriOf(ctx),
       codeVerifier: oauth.pkce ? verifier : undefined,
     });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { buildAgentContext } from '../agent-context.js';
+import type { ConnectedIntegration } from '../agent-context.js';
 import type { Integration } from '../schema.js';
 import type { ConnectionsContext } from './context.js';
 import { integrationOf } from './context.js';
@@ -23,6 +24,11 @@ export interface IntegrationStatus {
   connectable: boolean;
   /** For api_key/token entries: the names `POST .../connect` expects under `credentials`. */
   credentialNames: string[] | null;
+  /**
+   * The vendor's CLI takes only a long-lived key: it reaches sandbox commands only after the
+   * user consents (`PUT .../sandbox-consent`); otherwise the CLI stays unauthenticated.
+   */
+  longLivedKeyOnly: boolean;
   status: ConnectionState;
   connection: {
     accountLabel: string | null;
@@ -31,7 +37,13 @@ export interface IntegrationStatus {
     connectedAt: string;
     updatedAt: string;
     lastError: string | null;
+    /** When the user allowed the long-lived key into sandboxes; null if not. */
+    sandboxKeyConsentAt: string | null;
   } | null;
+  /** mcp entries only: the provider holding the user's account (`pipedream`, `composio`). */
+  accountProvider?: string;
+  /** mcp entries only: why the provider could not tell the status (unconfigured, unreachable). */
+  providerError?: string | null;
 }
 
 // Selecting columns explicitly keeps the sealed secret out of every read that only shows status.
@@ -44,6 +56,7 @@ const STATUS_COLUMNS = {
   createdAt: true,
   updatedAt: true,
   lastError: true,
+  sandboxKeyConsentAt: true,
 } as const;
 
 type StatusRow = {
@@ -55,6 +68,7 @@ type StatusRow = {
   createdAt: Date;
   updatedAt: Date;
   lastError: string | null;
+  sandboxKeyConsentAt: Date | null;
 };
 
 function statusOf(ctx: ConnectionsContext, i: Integration, row?: StatusRow): IntegrationStatus {
@@ -70,6 +84,7 @@ function statusOf(ctx: ConnectionsContext, i: Integration, row?: StatusRow): Int
     docsUrl: i.docsUrl,
     connectable: isKeys || (i.authType === 'oauth2' && ctx.oauthClients.has(i.id)),
     credentialNames: isKeys ? credentialNames(i) : null,
+    longLivedKeyOnly: i.longLivedKeyOnly,
     status: !row ? 'not_connected' : row.status === 'active' ? 'connected' : 'needs_reconnect',
     connection: row
       ? {
@@ -79,6 +94,7 @@ function statusOf(ctx: ConnectionsContext, i: Integration, row?: StatusRow): Int
           connectedAt: row.createdAt.toISOString(),
           updatedAt: row.updatedAt.toISOString(),
           lastError: row.lastError,
+          sandboxKeyConsentAt: row.sandboxKeyConsentAt?.toISOString() ?? null,
         }
       : null,
   };
@@ -112,16 +128,23 @@ export async function agentContextFor(
   ctx: ConnectionsContext,
   userId: string,
   apiProxyUrl?: string,
+  /** mcp-type integrations connected at their provider; our rows for those are not used. */
+  atProviders: readonly ConnectedIntegration[] = [],
 ): Promise<string> {
   const rows = await ctx.db.connection.findMany({
     where: { userId, status: 'active' },
     select: { integrationId: true, accountLabel: true },
   });
   return buildAgentContext(
-    rows.map((r) => ({
-      integrationId: r.integrationId,
-      accountLabel: r.accountLabel ?? undefined,
-    })),
+    [
+      ...rows
+        .filter((r) => ctx.integrations.get(r.integrationId)?.providerType !== 'mcp')
+        .map((r) => ({
+          integrationId: r.integrationId,
+          accountLabel: r.accountLabel ?? undefined,
+        })),
+      ...atProviders,
+    ],
     { endpointOverrides: ctx.endpointOverrides, integrations: ctx.ordered, apiProxyUrl },
   );
 }

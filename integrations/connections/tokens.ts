@@ -2,7 +2,7 @@ import type { Integration } from '../schema.js';
 import { requireOAuthClient } from './clients.js';
 import type { ConnectionsContext } from './context.js';
 import { audit, clientAuthOf, endpointsOf, integrationOf } from './context.js';
-import { ConnectionError, ReconnectRequiredError } from './errors.js';
+import { ConnectionError, ReconnectRequiredError, usableRow } from './errors.js';
 import { PROVIDER_TIMEOUT_MS, TokenRequestError, refreshGrant } from './oauth-client.js';
 import { openConnectionSecret, sealConnectionSecret } from './secrets.js';
 
@@ -35,19 +35,13 @@ export class TokenIssuer {
    */
   async getAccessToken(userId: string, integrationId: string): Promise<AccessToken> {
     const integration = integrationOf(this.ctx, integrationId);
-    const row = await this.ctx.db.connection.findUnique({
-      where: { userId_integrationId: { userId, integrationId } },
-      select: { id: true, status: true, secret: true, expiresAt: true },
-    });
-    if (!row) {
-      throw new ConnectionError(
-        'dynamiq.connections.not_connected',
-        `${integration.name} is not connected; connect it in the portal first.`,
-      );
-    }
-    if (row.status === 'needs_reconnect') {
-      throw new ReconnectRequiredError(integration.id, integration.name);
-    }
+    const row = usableRow(
+      integration,
+      await this.ctx.db.connection.findUnique({
+        where: { userId_integrationId: { userId, integrationId } },
+        select: { id: true, status: true, secret: true, expiresAt: true },
+      }),
+    );
     if (!this.isStale(row.expiresAt)) return this.tokenOf(integration, row);
 
     let flight = this.inflight.get(row.id);
@@ -125,6 +119,7 @@ export class TokenIssuer {
             tokenUrl,
             client,
             auth: clientAuthOf(integration),
+            dialect: integration.oauth?.dialect,
             refreshToken: secret.refreshToken,
           });
           await tx.connection.update({

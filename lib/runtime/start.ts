@@ -89,7 +89,11 @@ export async function startDynamiq(
   };
   try {
     await fs.mkdir(config.dataDir, { recursive: true });
-    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+    const database = await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      onIdleError: (err) => log.warn({ err }, 'PostgreSQL closed an idle connection'),
+    });
     stack.push(() => database.close());
     const { applied } = await migrate(database.sql);
     if (applied.length) log.info({ applied }, 'database migrated');
@@ -121,7 +125,9 @@ export async function startDynamiq(
 
     const bus: EventBus =
       (config.eventBus ?? (roles.size === 2 ? 'memory' : 'postgres')) === 'postgres'
-        ? await PostgresEventBus.connect(requireUrl(config))
+        ? await PostgresEventBus.connect(requireUrl(config), (err) =>
+            log.warn({ err }, 'event bus lost its PostgreSQL connection; reconnecting'),
+          )
         : new MemoryEventBus();
     stack.push(() => bus.close());
 
@@ -185,14 +191,6 @@ export async function startDynamiq(
         bootstrapLink = (await createLoginLink(jwtSecret, config.publicUrl, { userId: admin.id }))
           .url;
       }
-      const connections = new Connections({
-        db: database.prisma,
-        keyring,
-        log,
-        publicUrl: config.publicUrl,
-        oauthClients: config.oauthClients,
-        endpointOverrides: config.endpointOverrides,
-      });
       const mcp = createMcpRegistry(config.mcp, {
         integrations: catalog,
         // Official remote MCP servers (Sentry, ...) get the user's own OAuth token.
@@ -200,10 +198,22 @@ export async function startDynamiq(
           (await connections.getAccessToken(userId, appId)).accessToken,
       });
       stack.push(() => mcp.close());
+      const connections = new Connections({
+        db: database.prisma,
+        keyring,
+        log,
+        publicUrl: config.publicUrl,
+        oauthClients: config.oauthClients,
+        endpointOverrides: config.endpointOverrides,
+        // mcp-type integrations connect, show and disconnect at Pipedream or Composio, through
+        // the same provider objects the registry calls tools with (one token cache each).
+        providerAccounts: mcp.accountProviders(),
+      });
       const broker = new CredentialBroker({
         db: database.prisma,
         keyring,
         jwtSecret,
+        connections,
         aws: { endpoint: config.aws.stsEndpoint, region: config.aws.stsRegion },
         gcp: {
           tokenUrl: config.google.tokenUrl,

@@ -21,13 +21,13 @@ beforeAll(async () => {
     env: {
       OAUTH_GITLAB_CLIENT_ID: provider.clientId,
       OAUTH_GITLAB_CLIENT_SECRET: provider.clientSecret,
-      OAUTH_CANVA_CLIENT_ID: provider.clientId,
-      OAUTH_CANVA_CLIENT_SECRET: provider.clientSecret,
+      OAUTH_GITHUB_CLIENT_ID: provider.clientId,
+      OAUTH_GITHUB_CLIENT_SECRET: provider.clientSecret,
     },
     endpointOverrides: {
       gitlab: provider.endpoints,
       // GitHub's revocation URL names the app: /applications/{client_id}/token.
-      canva: {
+      github: {
         ...provider.endpoints,
         revokeUrl: provider.endpoints.revokeUrl.replace(
           /\/revoke$/,
@@ -235,12 +235,12 @@ describe('OAuth connect', () => {
   });
 
   it('names the variables to set when an oauth2 integration has no client', async () => {
-    const res = await server.api('/api/integrations/github/connect', { method: 'POST' });
+    const res = await server.api('/api/integrations/canva/connect', { method: 'POST' });
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as { error: { code: string; message: string } };
     expect(error.code).toBe('oauth_not_configured');
-    expect(error.message).toContain('OAUTH_GITHUB_CLIENT_ID');
-    expect(error.message).toContain('OAUTH_GITHUB_CLIENT_SECRET');
+    expect(error.message).toContain('OAUTH_CANVA_CLIENT_ID');
+    expect(error.message).toContain('OAUTH_CANVA_CLIENT_SECRET');
   });
 });
 
@@ -283,12 +283,12 @@ describe('disconnect', () => {
     expect(audit).toMatchObject({ target: 'gitlab', outcome: 'error', detail: { status: 503 } });
   });
 
-  it("revokes GitHub-style (DELETE with the app's credentials) where the URL names the client", async () => {
-    const flow = await server.authorize('canva');
+  it("revokes at GitHub with DELETE and the app's credentials, not RFC 7009", async () => {
+    const flow = await server.authorize('github');
     expect((await server.callback(flow.callbackUrl, flow.cookie)).status).toBe(302);
-    const { accessToken } = await server.connections.getAccessToken(server.admin.id, 'canva');
-    const res = await server.api('/api/integrations/canva/disconnect', { method: 'DELETE' });
-    expect(await res.json()).toEqual({ integrationId: 'canva', revoked: true });
+    const { accessToken } = await server.connections.getAccessToken(server.admin.id, 'github');
+    const res = await server.api('/api/integrations/github/disconnect', { method: 'DELETE' });
+    expect(await res.json()).toEqual({ integrationId: 'github', revoked: true });
     expect(provider.revocations.at(-1)).toEqual({ token: accessToken, hint: 'github' });
   });
 

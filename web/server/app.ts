@@ -9,6 +9,7 @@ import { conversationEventRoutes } from './routes/conversation-events.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { cloudBrokerRoutes, cloudRoutes } from './routes/cloud.js';
 import { healthRoutes } from './routes/health.js';
+import { integrationBrokerRoutes, sandboxConsentRoutes } from './routes/integration-broker.js';
 import { integrationRoutes, oauthCallbackRoutes } from './routes/integrations.js';
 import { mcpProxyRoutes, mcpRoutes } from './routes/mcp.js';
 
@@ -43,6 +44,7 @@ export async function buildServer(deps: ServerDeps) {
   // Sandboxes authenticate with their own short-lived token, never the administrator's.
   await app.register(async (scope) => mcpProxyRoutes(scope, deps));
   await app.register(async (scope) => cloudBrokerRoutes(scope, deps));
+  await app.register(async (scope) => integrationBrokerRoutes(scope, deps));
   await app.register(async (api) => {
     api.addHook(
       'onRequest',
@@ -54,6 +56,7 @@ export async function buildServer(deps: ServerDeps) {
     await mcpRoutes(api, deps);
     await cloudRoutes(api, deps);
     await integrationRoutes(api, deps);
+    await sandboxConsentRoutes(api, deps);
   });
   return app;
 }

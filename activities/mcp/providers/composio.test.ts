@@ -82,6 +82,43 @@ describe('Composio provider (against a local fake of its v3 API and MCP endpoint
     await registry.close();
   });
 
+  it("lists a user's connected accounts in one request per page, maps statuses, deletes", async () => {
+    const provider = new ComposioProvider({ apiKey: 'ck_test', apiUrl: fake.url });
+    const active = fake.connect('gina', 'github');
+    const expired = fake.connect('gina', 'notion');
+    fake.setStatus(expired.id, 'EXPIRED');
+    await provider.connectLink({ userId: 'gina', app: 'github', slug: 'github' });
+    fake.connect('hank', 'github');
+    const before = fake.accountRequests.length;
+    const accounts = await provider.listAccounts('gina', ['github', 'notion']);
+    expect(fake.accountRequests.length - before).toBe(1);
+    const sent = new URL(fake.accountRequests.at(-1)!.url, 'http://x').searchParams;
+    expect(sent.getAll('toolkit_slugs')).toEqual(['github', 'notion']);
+    expect(accounts.map((a) => [a.app, a.state])).toEqual([
+      ['github', 'connected'],
+      ['notion', 'needs_reconnect'],
+      ['github', 'pending'],
+    ]);
+    expect(accounts[1]!.error).toBe('The account is EXPIRED at Composio.');
+
+    for (let n = 0; n < 230; n++) fake.connect(`many-${n % 2}`, 'github');
+    const paged = fake.accountRequests.length;
+    expect(await provider.listAccounts('many-0', ['github'])).toHaveLength(115);
+    expect(fake.accountRequests.length - paged).toBe(2);
+
+    await provider.deleteAccount(active.id);
+    await provider.deleteAccount(active.id);
+    expect((await provider.listAccounts('gina', ['github'])).map((a) => a.state)).toEqual([
+      'pending',
+    ]);
+    const unconfigured = new ComposioProvider({ apiKey: undefined, apiUrl: fake.url });
+    await expect(unconfigured.listAccounts('gina', ['github'])).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringContaining('COMPOSIO_API_KEY'),
+    });
+    await provider.close();
+  });
+
   it('uses configured server ids as they are', async () => {
     const id = fake.servers[0]!.id;
     const registry = registryWith({
@@ -130,5 +167,13 @@ describe('Composio provider (against a local fake of its v3 API and MCP endpoint
     expect((await post(`/v3/mcp/${id}?user_id=u`, {})).status).toBe(401);
     expect((await post(`/v3/mcp/${id}`, { 'x-api-key': 'ck_test' })).status).toBe(400);
     expect((await post(`/v3/mcp/unknown?user_id=u`, { 'x-api-key': 'ck_test' })).status).toBe(404);
+    const accounts = `${fake.url}/api/v3/connected_accounts`;
+    expect((await fetch(`${accounts}?user_ids=u`)).status).toBe(401);
+    expect((await fetch(accounts, { headers: { 'x-api-key': 'wrong' } })).status).toBe(401);
+    expect((await fetch(`${accounts}/ca_x`, { method: 'DELETE' })).status).toBe(401);
+    expect(
+      (await fetch(`${accounts}/ca_x`, { method: 'DELETE', headers: { 'x-api-key': 'ck_test' } }))
+        .status,
+    ).toBe(404);
   });
 });

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import type { ProviderAccount, ProviderAccounts } from '../../../integrations/connections/index.js';
 import { McpConfigError } from '../errors.js';
 import { SessionProvider } from '../session/session-provider.js';
 import type { McpEndpoint } from '../session/endpoint.js';
 import type { SessionOptions } from '../session/session.js';
 import type { McpConnectLink, McpConnectOptions, McpTarget } from '../types.js';
+import { deleteComposioAccount, listComposioAccounts } from './composio-accounts.js';
 import { requestJson } from './http-json.js';
 import type { JsonRequest } from './http-json.js';
 
@@ -32,7 +34,7 @@ const link = z.object({ redirect_url: z.url(), expires_at: z.string().optional()
  * Composio: one MCP server per toolkit (found by name or created on first use), and a URL per
  * user generated from it, so tools act with that user's connected account.
  */
-export class ComposioProvider extends SessionProvider {
+export class ComposioProvider extends SessionProvider implements ProviderAccounts {
   readonly name = 'composio';
   readonly configured: boolean;
   private readonly apiUrl: string;
@@ -45,7 +47,7 @@ export class ComposioProvider extends SessionProvider {
     this.configured = Boolean(options.apiKey);
   }
 
-  protected missingConfiguration(): string {
+  missingConfiguration(): string {
     return 'Composio is not configured: set COMPOSIO_API_KEY.';
   }
 
@@ -85,6 +87,28 @@ export class ComposioProvider extends SessionProvider {
     return { url: body.redirect_url, expiresAt: body.expires_at };
   }
 
+  /** The user's connected accounts for these toolkits, in one listing. */
+  async listAccounts(
+    userId: string,
+    toolkits: readonly string[],
+    options: { timeoutMs?: number } = {},
+  ): Promise<ProviderAccount[]> {
+    if (!this.configured) throw new McpConfigError(this.missingConfiguration());
+    return listComposioAccounts(this.call, userId, toolkits, options.timeoutMs);
+  }
+
+  /** Deletes a connected account at Composio, which revokes its access there. */
+  async deleteAccount(accountId: string): Promise<void> {
+    if (!this.configured) throw new McpConfigError(this.missingConfiguration());
+    await deleteComposioAccount(this.call, accountId);
+  }
+
+  private readonly call = <T>(
+    path: string,
+    schema: z.ZodType<T>,
+    req: Pick<JsonRequest, 'body' | 'method' | 'timeoutMs'>,
+  ) => this.api(path, schema, req);
+
   private serverFor(toolkit: string): Promise<string> {
     const configured = this.options.serverIds?.[toolkit];
     if (configured) return Promise.resolve(configured);
@@ -120,7 +144,11 @@ export class ComposioProvider extends SessionProvider {
     return usable.id;
   }
 
-  private api<T>(path: string, schema: z.ZodType<T>, req: Pick<JsonRequest, 'body'>): Promise<T> {
+  private api<T>(
+    path: string,
+    schema: z.ZodType<T>,
+    req: Pick<JsonRequest, 'body' | 'method' | 'timeoutMs'>,
+  ): Promise<T> {
     return requestJson(`${this.apiUrl}${path}`, schema, {
       ...req,
       headers: { 'x-api-key': this.options.apiKey! },

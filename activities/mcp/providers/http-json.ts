@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { McpAuthError, McpServerError, McpUnavailableError } from '../errors.js';
 
 export interface JsonRequest {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'DELETE';
   headers?: Record<string, string>;
   body?: unknown;
   /** Said in the error when the service refuses the credentials. */
@@ -22,10 +22,11 @@ export async function requestJson<T>(
   schema: z.ZodType<T>,
   req: JsonRequest,
 ): Promise<T> {
+  const method = req.method ?? (req.body === undefined ? 'GET' : 'POST');
   let response: Response;
   try {
     response = await fetch(url, {
-      method: req.method ?? (req.body === undefined ? 'GET' : 'POST'),
+      method,
       headers: {
         accept: 'application/json',
         ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -50,13 +51,14 @@ export async function requestJson<T>(
   }
   if (!response.ok) {
     throw new McpServerError(
-      `${req.service} answered HTTP ${response.status} to ${req.method ?? 'GET'} ${new URL(url).pathname}: ${errorText(text)}`,
+      `${req.service} answered HTTP ${response.status} to ${method} ${new URL(url).pathname}: ${errorText(text)}`,
       { provider: req.provider, serverCode: response.status },
     );
   }
-  let json: unknown;
+  let json: unknown = null;
   try {
-    json = JSON.parse(text);
+    // 204 No Content (a DELETE) has no body: it parses as null.
+    if (text !== '') json = JSON.parse(text);
   } catch {
     throw new McpServerError(`${req.service} answered with something other than JSON.`, {
       provider: req.provider,

@@ -104,6 +104,39 @@ describe('Pipedream Connect provider (against a local fake of its API and MCP se
     await registry.close();
   });
 
+  it("lists a user's accounts across pages, maps their health, and deletes them", async () => {
+    const provider = new PipedreamProvider(options);
+    for (let n = 0; n < 101; n++) fake.connectAccount('many', n % 2 ? 'slack' : 'gmail');
+    const sick = fake.connectAccount('many', 'notion', { healthy: false, error: 'token revoked' });
+    fake.connectAccount('many', 'jira', { dead: true });
+    const before = fake.accountRequests.length;
+    const accounts = await provider.listAccounts('many', ['gmail', 'slack', 'notion', 'jira']);
+    expect(accounts).toHaveLength(103);
+    expect(fake.accountRequests.length - before).toBe(2);
+    expect(accounts.find((a) => a.id === sick.id)).toEqual({
+      id: sick.id,
+      app: 'notion',
+      state: 'needs_reconnect',
+      label: null,
+      createdAt: sick.createdAt,
+      updatedAt: sick.updatedAt,
+      error: 'token revoked',
+    });
+    expect(accounts.find((a) => a.app === 'jira')?.state).toBe('needs_reconnect');
+    expect(accounts.filter((a) => a.state === 'connected')).toHaveLength(101);
+
+    // One app is filtered at Pipedream; apps not asked for are left out.
+    const notion = await provider.listAccounts('many', ['notion']);
+    expect(notion.map((a) => a.id)).toEqual([sick.id]);
+    expect(new URL(fake.accountRequests.at(-1)!.url, 'http://x').searchParams.get('app')).toBe(
+      'notion',
+    );
+    await provider.deleteAccount(sick.id);
+    await provider.deleteAccount(sick.id);
+    expect(await provider.listAccounts('many', ['notion'])).toEqual([]);
+    await provider.close();
+  });
+
   it('reports wrong client credentials as auth_failed, naming what to fix', async () => {
     const registry = new McpRegistry({
       providers: [new PipedreamProvider({ ...options, clientSecret: 'wrong' })],
@@ -173,5 +206,24 @@ describe('Pipedream Connect provider (against a local fake of its API and MCP se
     expect(
       (await fetch(fake.mcpUrl, init({ ...all, 'x-pd-project-id': 'proj_other' }))).status,
     ).toBe(403);
+
+    const accounts = (project: string, headers: Record<string, string>) =>
+      fetch(`${fake.apiUrl}/v1/connect/${project}/accounts?external_user_id=u`, { headers });
+    const good = { authorization: `Bearer ${token}`, 'x-pd-environment': 'production' };
+    expect((await accounts(creds.projectId, good)).status).toBe(200);
+    expect((await accounts(creds.projectId, { 'x-pd-environment': 'production' })).status).toBe(
+      401,
+    );
+    expect((await accounts(creds.projectId, { ...good, authorization: 'Bearer x' })).status).toBe(
+      401,
+    );
+    expect((await accounts(creds.projectId, { authorization: good.authorization })).status).toBe(
+      400,
+    );
+    expect((await accounts('proj_other', good)).status).toBe(404);
+    const remove = await fetch(`${fake.apiUrl}/v1/connect/${creds.projectId}/accounts/apn_x`, {
+      method: 'DELETE',
+    });
+    expect(remove.status).toBe(401);
   });
 });

@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import type { ProviderAccount, ProviderAccounts } from '../../../integrations/connections/index.js';
 import { McpConfigError } from '../errors.js';
 import { SessionProvider } from '../session/session-provider.js';
 import type { McpEndpoint } from '../session/endpoint.js';
 import type { SessionOptions } from '../session/session.js';
 import type { McpConnectLink, McpConnectOptions, McpTarget } from '../types.js';
 import { requestJson } from './http-json.js';
+import { deletePipedreamAccount, listPipedreamAccounts } from './pipedream-accounts.js';
+import type { PipedreamConnectApi } from './pipedream-accounts.js';
 import { PipedreamTokenCache } from './pipedream-token.js';
 
 export interface PipedreamProviderOptions extends SessionOptions {
@@ -37,7 +40,7 @@ const connectTokenResponse = z.object({
  * workspace's OAuth client; the user and app travel as `x-pd-*` headers, and Pipedream holds the
  * user's own account credentials (connected through `connectLink`).
  */
-export class PipedreamProvider extends SessionProvider {
+export class PipedreamProvider extends SessionProvider implements ProviderAccounts {
   readonly name = 'pipedream';
   readonly configured: boolean;
   private readonly tokens: PipedreamTokenCache | undefined;
@@ -61,7 +64,7 @@ export class PipedreamProvider extends SessionProvider {
     }
   }
 
-  protected missingConfiguration(): string {
+  missingConfiguration(): string {
     return 'Pipedream is not configured: set PIPEDREAM_CLIENT_ID, PIPEDREAM_CLIENT_SECRET and PIPEDREAM_PROJECT_ID.';
   }
 
@@ -110,6 +113,30 @@ export class PipedreamProvider extends SessionProvider {
     // Connect Link opens the account flow for one app when the URL names it.
     url.searchParams.set('app', target.slug);
     return { url: url.toString(), expiresAt: body.expires_at };
+  }
+
+  /** The user's connected accounts for these apps (Pipedream app slugs), in one listing. */
+  async listAccounts(
+    userId: string,
+    apps: readonly string[],
+    options: { timeoutMs?: number } = {},
+  ): Promise<ProviderAccount[]> {
+    return listPipedreamAccounts(this.connectApi(), userId, apps, options.timeoutMs);
+  }
+
+  /** Deletes a connected account (and with it Pipedream's copy of the user's credentials). */
+  async deleteAccount(accountId: string): Promise<void> {
+    await deletePipedreamAccount(this.connectApi(), accountId);
+  }
+
+  private connectApi(): PipedreamConnectApi {
+    if (!this.configured) throw new McpConfigError(this.missingConfiguration());
+    return {
+      apiUrl: this.apiUrl,
+      projectId: this.options.projectId!,
+      environment: this.environment,
+      token: () => this.tokens!.get(),
+    };
   }
 }
 

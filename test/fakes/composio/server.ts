@@ -10,6 +10,18 @@ export interface FakeComposioOptions {
   authConfigs?: Array<{ id: string; toolkit: string; status?: 'ENABLED' | 'DISABLED' }>;
 }
 
+/** A connected account as Composio's v3 API lists it (credentials left out). */
+export interface FakeConnectedAccount {
+  id: string;
+  userId: string;
+  toolkit: string;
+  authConfigId: string;
+  status: 'INITIATED' | 'INITIALIZING' | 'ACTIVE' | 'FAILED' | 'EXPIRED' | 'INACTIVE';
+  statusReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 interface McpServerRecord {
   id: string;
   name: string;
@@ -20,14 +32,17 @@ interface McpServerRecord {
 
 /**
  * Composio's v3 API as its reference describes it: `x-api-key` on everything; auth configs;
- * MCP servers (list, create, generate per-user URLs); auth links for connecting an account; and
- * the MCP endpoint `/v3/mcp/{server_id}?user_id=...`, where tools act with that user's
+ * MCP servers (list, create, generate per-user URLs); auth links for connecting an account;
+ * connected accounts (list with filters and cursor, delete); and the MCP endpoint `/v3/mcp/{server_id}?user_id=...`, where tools act with that user's
  * connected account (and fail as a tool result when there is none).
  */
 export async function startFakeComposio(opts: FakeComposioOptions) {
   const authConfigs = opts.authConfigs ?? [{ id: 'ac_github', toolkit: 'github' }];
   const servers: McpServerRecord[] = [];
-  const connected = new Set<string>();
+  const accounts: FakeConnectedAccount[] = [];
+  const accountRequests: Array<{ method: string; url: string }> = [];
+  const connected = (userId: string, toolkit: string) =>
+    accounts.some((a) => a.userId === userId && a.toolkit === toolkit && a.status === 'ACTIVE');
   const links: Array<{ userId: string; authConfigId: string; callbackUrl?: string }> = [];
   let base = '';
 
@@ -42,7 +57,7 @@ export async function startFakeComposio(opts: FakeComposioOptions) {
       },
       annotations: { readOnlyHint: true },
       run: (args): CallToolResult =>
-        connected.has(`${userId}/github`)
+        connected(userId, 'github')
           ? {
               content: [
                 {
@@ -153,18 +168,82 @@ export async function startFakeComposio(opts: FakeComposioOptions) {
           callbackUrl: body.callback_url as string | undefined,
         });
         const token = `lk_${randomBytes(6).toString('hex')}`;
+        // The account exists from here on, INITIATED until the user finishes the link.
+        const account = addAccount(body.user_id, config.toolkit, 'INITIATED');
         return json(res, 201, {
           link_token: token,
           redirect_url: `https://connect.composio.dev/link/${token}`,
           expires_at: new Date(Date.now() + 600_000).toISOString(),
-          connected_account_id: `ca_${randomBytes(6).toString('hex')}`,
+          connected_account_id: account.id,
         });
+      }
+      if (url.pathname.startsWith('/api/v3/connected_accounts')) {
+        accountRequests.push({ method: req.method ?? 'GET', url: req.url ?? '' });
+      }
+      if (route === 'GET /api/v3/connected_accounts') {
+        // Array filters arrive repeated (`a=x&a=y`) or comma-separated (`a=x,y`).
+        const list = (name: string) =>
+          url.searchParams.getAll(name).flatMap((v) => v.split(',').filter(Boolean));
+        const [users, toolkits, statuses] = ['user_ids', 'toolkit_slugs', 'statuses'].map(list);
+        const limit = Number(url.searchParams.get('limit') ?? 20);
+        const start = Number(url.searchParams.get('cursor') ?? 0);
+        const matching = accounts.filter(
+          (a) =>
+            (!users!.length || users!.includes(a.userId)) &&
+            (!toolkits!.length || toolkits!.includes(a.toolkit)) &&
+            (!statuses!.length || statuses!.includes(a.status)),
+        );
+        const page = matching.slice(start, start + limit);
+        const next = start + page.length < matching.length ? String(start + page.length) : null;
+        return json(res, 200, {
+          items: page.map((a) => ({
+            id: a.id,
+            user_id: a.userId,
+            status: a.status,
+            status_reason: a.statusReason,
+            is_disabled: false,
+            toolkit: { slug: a.toolkit },
+            auth_config: { id: a.authConfigId, is_composio_managed: true, is_disabled: false },
+            created_at: a.createdAt,
+            updated_at: a.updatedAt,
+          })),
+          next_cursor: next,
+          total_pages: Math.max(1, Math.ceil(matching.length / limit)),
+          current_page: Math.floor(start / limit) + 1,
+        });
+      }
+      const one = /^\/api\/v3\/connected_accounts\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'DELETE' && one) {
+        const at = accounts.findIndex((a) => a.id === one[1]);
+        if (at < 0) return json(res, 404, { error: { message: 'Connected account not found' } });
+        accounts.splice(at, 1);
+        return json(res, 200, { success: true });
       }
       json(res, 404, { error: { message: `No route ${route}` } });
     })().catch((err: unknown) => {
       if (!res.headersSent) json(res, 500, { error: { message: String(err) } });
     });
   });
+  function addAccount(
+    userId: string,
+    toolkit: string,
+    status: FakeConnectedAccount['status'],
+  ): FakeConnectedAccount {
+    const now = new Date().toISOString();
+    const account: FakeConnectedAccount = {
+      id: `ca_${randomBytes(6).toString('hex')}`,
+      userId,
+      toolkit,
+      authConfigId: authConfigs.find((c) => c.toolkit === toolkit)?.id ?? `ac_${toolkit}`,
+      status,
+      statusReason: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    accounts.push(account);
+    return account;
+  }
+
   const address = await listen(server);
   base = `http://127.0.0.1:${address.port}`;
   return {
@@ -172,9 +251,28 @@ export async function startFakeComposio(opts: FakeComposioOptions) {
     mcp,
     servers,
     links,
-    /** Marks a user's account for a toolkit connected, as finishing the auth link would. */
-    connect(userId: string, toolkit: string) {
-      connected.add(`${userId}/${toolkit}`);
+    accounts,
+    /** Every request to the connected-accounts endpoints, in order. */
+    accountRequests,
+    /**
+     * Marks a user's account for a toolkit connected, as finishing the auth link would: the
+     * latest INITIATED one becomes ACTIVE, or a new ACTIVE one is added.
+     */
+    connect(userId: string, toolkit: string): FakeConnectedAccount {
+      const started = accounts.findLast(
+        (a) => a.userId === userId && a.toolkit === toolkit && a.status === 'INITIATED',
+      );
+      const account = started ?? addAccount(userId, toolkit, 'ACTIVE');
+      account.status = 'ACTIVE';
+      account.updatedAt = new Date().toISOString();
+      return account;
+    },
+    /** Sets an account's status, e.g. EXPIRED when its refresh token stopped working. */
+    setStatus(id: string, status: FakeConnectedAccount['status'], reason: string | null = null) {
+      const account = accounts.find((a) => a.id === id)!;
+      account.status = status;
+      account.statusReason = reason;
+      account.updatedAt = new Date().toISOString();
     },
     async close() {
       await mcp.close();

@@ -10,7 +10,8 @@ import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { pino } from 'pino';
 import { Connections, oauthClientsFromEnv } from '../../../integrations/connections/index.js';
-import type { EndpointOverrides } from '../../../integrations/index.js';
+import type { ProviderAccounts } from '../../../integrations/connections/index.js';
+import type { EndpointOverrides, Integration } from '../../../integrations/index.js';
 import { catalog } from '../../../integrations/index.js';
 import { keyringOf } from '../../../lib/crypto/index.js';
 import type { Keyring } from '../../../lib/crypto/index.js';
@@ -60,6 +61,10 @@ export interface HarnessOptions {
   endpointOverrides?: EndpointOverrides;
   /** Where pino writes (every level); default: nowhere. */
   logStream?: Writable;
+  /** Instead of the built-in catalog, e.g. an entry whose oauth block names a fake's issuer. */
+  integrations?: readonly Integration[];
+  /** The MCP providers holding mcp-type integrations' accounts (Pipedream, Composio). */
+  providerAccounts?: readonly ProviderAccounts[];
 }
 
 export async function startIntegrationsServer(opts: HarnessOptions) {
@@ -75,8 +80,10 @@ export async function startIntegrationsServer(opts: HarnessOptions) {
     keyring,
     log,
     publicUrl: url,
-    oauthClients: oauthClientsFromEnv(opts.env ?? {}, catalog),
+    oauthClients: oauthClientsFromEnv(opts.env ?? {}, opts.integrations ?? catalog),
     endpointOverrides: opts.endpointOverrides ?? {},
+    integrations: opts.integrations,
+    providerAccounts: opts.providerAccounts,
   });
 
   const app = Fastify({

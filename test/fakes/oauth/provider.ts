@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorAnswer, tokenAnswer } from './dialects.js';
+import type { Dialect } from './dialects.js';
 
 export interface FakeOAuthOptions {
   clientId?: string;
@@ -13,6 +15,20 @@ export interface FakeOAuthOptions {
   refreshDelayMs?: number;
   /** What GET /api/user answers for a valid token. */
   login?: string;
+  /** RFC 9207: put `iss` with this value on every authorization response. */
+  issuer?: string;
+  /**
+   * Answer like a provider that departs from the RFCs. `github`: token errors with HTTP 200
+   * (`bad_verification_code`, `bad_refresh_token`), comma-separated scopes, lowercase `bearer`.
+   * `slack`: scopes asked as `user_scope`, the user token under `authed_user` with token_type
+   * `user` (a bot token, token_type `bot`, at the top level for `scope`), errors as HTTP 200
+   * `{"ok":false}`, and POST /revoke as Slack's auth.revoke (the token is its own credential).
+   */
+  dialect?: Dialect;
+  /** Issue access tokens with expires_in and a refresh token (default true). */
+  expiring?: boolean;
+  /** Accept a client that sends only its client_id (a public client relying on PKCE). */
+  allowPublicClient?: boolean;
 }
 
 interface Grant {
@@ -20,6 +36,8 @@ interface Grant {
   redirectUri: string;
   challenge: string | undefined;
   scope: string;
+  /** Slack: the scopes were asked for a user token (`user_scope`). */
+  userScope: boolean;
   used: boolean;
 }
 
@@ -28,10 +46,11 @@ const s256 = (v: string) => createHash('sha256').update(v).digest('base64url');
 
 /**
  * A local OAuth 2.0 authorization server speaking the real wire format: GET /authorize (auto-
- * consents and redirects with `code` and `state`), POST /token (authorization_code with PKCE S256
- * and redirect_uri checks, refresh_token with rotation; client_secret_basic or _post), POST
- * /revoke (RFC 7009), GitHub's DELETE /applications/{client_id}/token, and a resource GET /api/user that needs a live Bearer token. Errors use
- * RFC 6749 §5.2 bodies.
+ * consents and redirects with `code`, `state` and optionally `iss`), POST /token
+ * (authorization_code with PKCE S256 and redirect_uri checks, refresh_token with rotation;
+ * client_secret_basic, _post or a public client), POST /revoke (RFC 7009), GitHub's DELETE
+ * /applications/{client_id}/token, and a resource GET /api/user that needs a live Bearer token.
+ * Errors use RFC 6749 §5.2 bodies, or GitHub's and Slack's shapes (see `dialect`).
  */
 export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
   const clientId = opts.clientId ?? 'fake-client-id';
@@ -42,7 +61,10 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
   const refreshTokens = new Map<string, { scope: string; valid: boolean }>();
   const stats = { authorizations: 0, codeExchanges: 0, refreshes: 0, rejectedRefreshes: 0 };
   const revocations: Array<{ token: string; hint: string | undefined }> = [];
-  const tokenRequests: Array<{ grantType: string; clientAuth: 'basic' | 'post' | 'none' }> = [];
+  const tokenRequests: Array<{
+    grantType: string;
+    clientAuth: 'basic' | 'post' | 'public' | 'none';
+  }> = [];
   // Forced answers simulate outages (e.g. 503) without touching the protocol logic.
   const forced: { token?: number; revoke?: number } = {};
 
@@ -50,22 +72,36 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   };
-  const oauthError = (res: http.ServerResponse, status: number, error: string) =>
-    send(res, status, { error, error_description: `fake provider: ${error}` });
+  function oauthError(res: http.ServerResponse, status: number, error: string, refresh = false) {
+    const answer = errorAnswer(opts.dialect, status, error, refresh);
+    send(res, answer.status, answer.body);
+  }
 
+  const expiring = opts.expiring ?? true;
   const issued: string[] = [];
-  function issue(scope: string, refreshToken = token('rt')) {
-    const accessToken = token('at');
-    issued.push(accessToken, refreshToken);
-    accessTokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, refreshToken });
-    refreshTokens.set(refreshToken, { scope, valid: true });
+  function issue(scope: string, refreshToken = token('rt'), prefix = 'at') {
+    const accessToken = token(prefix);
+    issued.push(accessToken);
+    accessTokens.set(accessToken, {
+      expiresAt: expiring ? Date.now() + ttl * 1000 : Infinity,
+      refreshToken: expiring ? refreshToken : '',
+    });
+    if (expiring) {
+      issued.push(refreshToken);
+      refreshTokens.set(refreshToken, { scope, valid: true });
+    }
     return {
       access_token: accessToken,
       token_type: 'Bearer',
-      expires_in: ttl,
-      refresh_token: refreshToken,
       scope,
+      ...(expiring ? { expires_in: ttl, refresh_token: refreshToken } : {}),
     };
+  }
+  // Tokens look like the real ones, so a test sees at once which token was stored.
+  function prefixOf(userScope: boolean): string {
+    if (opts.dialect === 'github') return 'gho';
+    if (opts.dialect === 'slack') return userScope ? 'xoxp' : 'xoxb';
+    return 'at';
   }
 
   // RFC 6749 §2.3.1: exactly one client authentication method per request.
@@ -77,8 +113,11 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
       const [id, secret] = Buffer.from(basic[1]!, 'base64')
         .toString()
         .split(':')
-        .map(decodeURIComponent);
+        .map((v) => decodeURIComponent(v.replaceAll('+', ' ')));
       return id === clientId && secret === clientSecret ? ('basic' as const) : null;
+    }
+    if (opts.allowPublicClient && !inBody && form.get('client_id') === clientId) {
+      return 'public' as const;
     }
     return form.get('client_id') === clientId && form.get('client_secret') === clientSecret
       ? ('post' as const)
@@ -94,7 +133,9 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
     const grantType = form.get('grant_type') ?? '';
     tokenRequests.push({ grantType, clientAuth: auth ?? 'none' });
     if (!auth) return oauthError(res, 401, 'invalid_client');
-    if (forced.token) return oauthError(res, forced.token, 'temporarily_unavailable');
+    if (forced.token) {
+      return send(res, forced.token, { error: 'temporarily_unavailable' });
+    }
     if (grantType === 'authorization_code') {
       const grant = grants.get(form.get('code') ?? '');
       if (!grant || grant.used || grant.clientId !== clientId)
@@ -106,8 +147,15 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
       if (grant.challenge && (!verifier || s256(verifier) !== grant.challenge)) {
         return oauthError(res, 400, 'invalid_grant');
       }
+      // A public client has nothing but PKCE to prove it is the one that asked.
+      if (auth === 'public' && !grant.challenge) return oauthError(res, 401, 'invalid_client');
       stats.codeExchanges++;
-      return send(res, 200, issue(grant.scope), { 'cache-control': 'no-store' });
+      const body = tokenAnswer(
+        opts.dialect,
+        issue(grant.scope, undefined, prefixOf(grant.userScope)),
+        grant.userScope,
+      );
+      return send(res, 200, body, { 'cache-control': 'no-store' });
     }
     if (grantType === 'refresh_token') {
       const presented = form.get('refresh_token') ?? '';
@@ -115,12 +163,13 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
       if (opts.refreshDelayMs) await new Promise((r) => setTimeout(r, opts.refreshDelayMs));
       if (!known?.valid) {
         stats.rejectedRefreshes++;
-        return oauthError(res, 400, 'invalid_grant');
+        return oauthError(res, 400, 'invalid_grant', true);
       }
       stats.refreshes++;
       const rotate = opts.rotateRefreshTokens ?? true;
       if (rotate) known.valid = false;
-      const body = issue(known.scope, rotate ? undefined : presented);
+      const fresh = issue(known.scope, rotate ? undefined : presented, prefixOf(true));
+      const body = tokenAnswer(opts.dialect, fresh, null);
       return send(res, 200, body, { 'cache-control': 'no-store' });
     }
     return oauthError(res, 400, 'unsupported_grant_type');
@@ -133,6 +182,7 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
       return send(res, 400, { error: 'invalid_request' });
     }
     const back = new URL(q.get('redirect_uri')!);
+    if (opts.issuer) back.searchParams.set('iss', opts.issuer);
     const challenge = q.get('code_challenge') ?? undefined;
     const fail = (error: string) => {
       back.searchParams.set('error', error);
@@ -143,11 +193,13 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
     if (challenge && q.get('code_challenge_method') !== 'S256') return fail('invalid_request');
     stats.authorizations++;
     const code = token('code');
+    const userScope = opts.dialect === 'slack' && q.has('user_scope');
     grants.set(code, {
       clientId,
       redirectUri: q.get('redirect_uri')!,
       challenge,
-      scope: q.get('scope') ?? '',
+      scope: (userScope ? q.get('user_scope') : q.get('scope')) ?? '',
+      userScope,
       used: false,
     });
     back.searchParams.set('code', code);
@@ -165,9 +217,18 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
       void (async () => {
         if (route === 'GET /authorize') return handleAuthorize(url, res);
         if (route === 'POST /token') return handleToken(req, res, form);
+        if (route === 'POST /revoke' && opts.dialect === 'slack') {
+          // auth.revoke: a Web API method authenticated by the token it revokes.
+          const presented = form.get('token') ?? '';
+          if (forced.revoke) return send(res, forced.revoke, { ok: false, error: 'fatal_error' });
+          if (!accessTokens.delete(presented))
+            return send(res, 200, { ok: false, error: 'invalid_auth' });
+          revocations.push({ token: presented, hint: form.get('token_type_hint') ?? undefined });
+          return send(res, 200, { ok: true, revoked: true });
+        }
         if (route === 'POST /revoke') {
           if (!authenticate(req, form)) return oauthError(res, 401, 'invalid_client');
-          if (forced.revoke) return oauthError(res, forced.revoke, 'temporarily_unavailable');
+          if (forced.revoke) return send(res, forced.revoke, { error: 'temporarily_unavailable' });
           const presented = form.get('token') ?? '';
           revocations.push({ token: presented, hint: form.get('token_type_hint') ?? undefined });
           const rt = refreshTokens.get(presented);
@@ -184,6 +245,9 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
           const expected = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
           if (decodeURIComponent(github[1]!) !== clientId || basic !== expected) {
             return send(res, 404, { message: 'Not Found' });
+          }
+          if (req.headers['content-type'] !== 'application/json') {
+            return send(res, 415, { message: 'Unsupported Media Type' });
           }
           const presented = (JSON.parse(raw || '{}') as { access_token?: string }).access_token;
           if (!presented || !accessTokens.delete(presented)) {

@@ -22,15 +22,36 @@ const REQUIRED_MCP_HEADERS = [
   'x-pd-app-slug',
 ] as const;
 
+/** A connected account as Pipedream Connect stores it (credentials left out). */
+export interface FakeAccount {
+  id: string;
+  externalUserId: string;
+  app: string;
+  name: string | null;
+  healthy: boolean;
+  dead: boolean;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /**
  * Pipedream Connect as its docs describe it, on two loopback servers like the real two hosts:
- * the REST API (`POST /v1/oauth/token` client credentials, `POST /v1/connect/{project_id}/tokens`)
- * and the remote MCP server, which wants a valid bearer and the `x-pd-*` headers on every request.
+ * the REST API (`POST /v1/oauth/token` client credentials; under `/v1/connect/{project_id}`:
+ * `POST /tokens`, `GET /accounts`, `DELETE /accounts/{id}`) and the remote MCP server, which
+ * wants a valid bearer and the `x-pd-*` headers on every request.
  */
 export async function startFakePipedream(opts: FakePipedreamOptions) {
   const environment = opts.environment ?? 'development';
   const tokens = new Map<string, number>();
-  const connectTokens: Array<{ externalUserId: string; token: string }> = [];
+  const connectTokens: Array<{
+    externalUserId: string;
+    token: string;
+    successRedirectUri?: string;
+    errorRedirectUri?: string;
+  }> = [];
+  const accounts: FakeAccount[] = [];
+  const accountRequests: Array<{ method: string; url: string }> = [];
   let tokenRequests = 0;
 
   const validBearer = (headers: IncomingHttpHeaders) => {
@@ -63,20 +84,34 @@ export async function startFakePipedream(opts: FakePipedreamOptions) {
           created_at: Math.floor(Date.now() / 1000),
         });
       }
-      const connect = /^\/v1\/connect\/([^/]+)\/tokens$/.exec(url.pathname);
-      if (req.method === 'POST' && connect) {
+      const project = /^\/v1\/connect\/([^/]+)\/(tokens|accounts)(?:\/([^/]+))?$/.exec(
+        url.pathname,
+      );
+      if (project) {
+        // Every Connect endpoint wants the bearer, the environment and a project of this client.
         if (!validBearer(req.headers)) return json(res, 401, { error: 'Unauthorized' });
         if (req.headers['x-pd-environment'] !== environment) {
           return json(res, 400, {
             error: 'x-pd-environment header must be development or production',
           });
         }
-        if (connect[1] !== opts.projectId) return json(res, 404, { error: 'project not found' });
+        if (project[1] !== opts.projectId) return json(res, 404, { error: 'project not found' });
+      }
+      if (project?.[2] === 'accounts') {
+        accountRequests.push({ method: req.method ?? 'GET', url: req.url ?? '' });
+        return accountsRoute(req.method, project[3], url, res);
+      }
+      if (req.method === 'POST' && project?.[2] === 'tokens' && !project[3]) {
         if (typeof body.external_user_id !== 'string' || !body.external_user_id) {
           return json(res, 400, { error: 'external_user_id is required' });
         }
         const token = `ctok_${randomBytes(8).toString('hex')}`;
-        connectTokens.push({ externalUserId: body.external_user_id, token });
+        connectTokens.push({
+          externalUserId: body.external_user_id,
+          token,
+          successRedirectUri: body.success_redirect_uri as string | undefined,
+          errorRedirectUri: body.error_redirect_uri as string | undefined,
+        });
         return json(res, 200, {
           token,
           expires_at: new Date(Date.now() + 4 * 3600_000).toISOString(),
@@ -86,6 +121,59 @@ export async function startFakePipedream(opts: FakePipedreamOptions) {
       json(res, 404, { error: `No route ${req.method} ${url.pathname}` });
     });
   });
+
+  // GET /accounts pages by `limit` (1-100, default 10) and `after`, the previous end_cursor.
+  function accountsRoute(
+    method: string | undefined,
+    id: string | undefined,
+    url: URL,
+    res: http.ServerResponse,
+  ) {
+    if (method === 'DELETE' && id) {
+      const at = accounts.findIndex((a) => a.id === id);
+      if (at < 0) return json(res, 404, { error: 'account not found' });
+      accounts.splice(at, 1);
+      res.writeHead(204).end();
+      return;
+    }
+    if (method !== 'GET' || id)
+      return json(res, 404, { error: `No route ${method} ${url.pathname}` });
+    const limit = Number(url.searchParams.get('limit') ?? 10);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      return json(res, 400, { error: 'limit must be between 1 and 100' });
+    }
+    const user = url.searchParams.get('external_user_id');
+    const app = url.searchParams.get('app');
+    const matching = accounts.filter(
+      (a) => (!user || a.externalUserId === user) && (!app || a.app === app),
+    );
+    const after = url.searchParams.get('after');
+    const start = after ? Number(Buffer.from(after, 'base64url').toString()) : 0;
+    const page = matching.slice(start, start + limit);
+    const cursor = (n: number) => Buffer.from(String(n)).toString('base64url');
+    return json(res, 200, {
+      page_info: {
+        total_count: matching.length,
+        count: page.length,
+        start_cursor: cursor(start),
+        end_cursor: cursor(start + page.length),
+      },
+      data: page.map((a) => ({
+        id: a.id,
+        name: a.name,
+        external_id: a.externalUserId,
+        healthy: a.healthy,
+        dead: a.dead,
+        app: { id: `app_${a.app}`, name_slug: a.app, name: a.app, auth_type: 'oauth' },
+        created_at: a.createdAt,
+        updated_at: a.updatedAt,
+        expires_at: null,
+        error: a.error,
+        last_refreshed_at: null,
+        next_refresh_at: null,
+      })),
+    });
+  }
 
   const mcp = createFakeMcpHandler({
     authorize: (req) => {
@@ -119,6 +207,31 @@ export async function startFakePipedream(opts: FakePipedreamOptions) {
     mcpUrl: `http://127.0.0.1:${mcpAddress.port}`,
     mcp,
     connectTokens,
+    accounts,
+    /** Every request to the accounts endpoints, in order. */
+    accountRequests,
+    /** Adds a connected account for the user, as finishing a Connect Link would. */
+    connectAccount(
+      externalUserId: string,
+      app: string,
+      fields: Partial<Pick<FakeAccount, 'name' | 'healthy' | 'dead' | 'error'>> = {},
+    ): FakeAccount {
+      const now = new Date().toISOString();
+      const account: FakeAccount = {
+        id: `apn_${randomBytes(5).toString('hex')}`,
+        externalUserId,
+        app,
+        name: null,
+        healthy: true,
+        dead: false,
+        error: null,
+        createdAt: now,
+        updatedAt: now,
+        ...fields,
+      };
+      accounts.push(account);
+      return account;
+    },
     get tokenRequests() {
       return tokenRequests;
     },

@@ -2,13 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
-  BrokerError,
   awsCredentialInput,
   brokerRequestBody,
   gcpCredentialInput,
 } from '../../../broker/index.js';
 import type { CredentialBroker } from '../../../broker/index.js';
 import { HttpError } from '../errors.js';
+import { brokerOf, translate } from './broker-http.js';
 
 /** What the cloud routes need; `ServerDeps` provides it once it carries `broker`. */
 export interface CloudRouteDeps {
@@ -34,9 +34,7 @@ export async function cloudRoutes(root: FastifyInstance, deps: CloudRouteDeps): 
     '/api/cloud/credentials/aws',
     { schema: { body: awsCredentialInput } },
     async (request, reply) => {
-      const credential = await translate(() =>
-        broker().store.createAws(request.user.id, request.body),
-      );
+      const credential = await translate(() => broker().createAws(request.user.id, request.body));
       return reply.status(201).send({ credential });
     },
   );
@@ -45,9 +43,7 @@ export async function cloudRoutes(root: FastifyInstance, deps: CloudRouteDeps): 
     '/api/cloud/credentials/gcp',
     { schema: { body: gcpCredentialInput } },
     async (request, reply) => {
-      const credential = await translate(() =>
-        broker().store.createGcp(request.user.id, request.body),
-      );
+      const credential = await translate(() => broker().createGcp(request.user.id, request.body));
       return reply.status(201).send({ credential });
     },
   );
@@ -121,25 +117,4 @@ export async function cloudBrokerRoutes(
     );
     return reply.header('cache-control', 'no-store').send(answer);
   });
-}
-
-function brokerOf(deps: CloudRouteDeps): CredentialBroker {
-  if (!deps.broker) {
-    throw new HttpError(
-      503,
-      'broker_disabled',
-      'The credential broker is off: set JWT_SECRET (and DYNAMIQ_MASTER_KEY in production).',
-    );
-  }
-  return deps.broker;
-}
-
-/** Broker errors become the API's `{error: {code, message}}` with the broker's status. */
-async function translate<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof BrokerError) throw new HttpError(err.status, err.reason, err.message);
-    throw err;
-  }
 }

@@ -12,8 +12,6 @@ import { bindFlowToBrowser, checkFlowBrowser, clearFlowCookie } from './oauth-co
 export interface IntegrationRouteDeps {
   connections: Connections;
   log: Logger;
-  /** Base URL of the credential proxy as the sandbox sees it, for the agent context. */
-  apiProxyUrl?: string;
 }
 
 const idParams = z.object({
@@ -37,13 +35,19 @@ const connectBody = z
   // OAuth connects are usually a POST without a body, which arrives as null.
   .nullish();
 
+const statusQuery = z.object({
+  /** Ask MCP providers again instead of reusing their recent answer (e.g. after a connect). */
+  refresh: z.stringbool().optional(),
+});
+
 const callbackQuery = z.object({
   state: z.string().min(1).max(512),
   code: z.string().min(1).max(4096).optional(),
   error: z.string().max(200).optional(),
+  /** RFC 9207: checked where the catalog entry declares the provider's issuer. */
+  iss: z.string().max(2000).optional(),
   // Providers may add these; they are accepted and not needed.
   error_description: z.string().max(2000).optional(),
-  iss: z.string().max(2000).optional(),
   scope: z.string().max(4000).optional(),
   /** Set when the redirect names its integration; must match the one the state was made for. */
   integration: z.string().max(64).optional(),
@@ -68,19 +72,23 @@ export async function integrationRoutes(
       throw toHttp(log, err);
     });
 
-  app.get('/api/integrations', async (request) => ({
-    integrations: await guard(connections.list(request.user.id)),
+  app.get('/api/integrations', { schema: { querystring: statusQuery } }, async (request) => ({
+    integrations: await guard(connections.list(request.user.id, { fresh: request.query.refresh })),
   }));
 
   app.get('/api/integrations/agent-context', async (request) => ({
-    context: await guard(
-      connections.agentContext(request.user.id, { apiProxyUrl: deps.apiProxyUrl }),
-    ),
+    context: await guard(connections.agentContext(request.user.id)),
   }));
 
-  app.get('/api/integrations/:id', { schema: { params: idParams } }, async (request) => ({
-    integration: await guard(connections.get(request.user.id, request.params.id)),
-  }));
+  app.get(
+    '/api/integrations/:id',
+    { schema: { params: idParams, querystring: statusQuery } },
+    async (request) => ({
+      integration: await guard(
+        connections.get(request.user.id, request.params.id, { fresh: request.query.refresh }),
+      ),
+    }),
+  );
 
   app.post(
     '/api/integrations/:id/connect',
@@ -88,6 +96,18 @@ export async function integrationRoutes(
     async (request, reply) => {
       const { id } = request.params;
       const { credentials, accountLabel } = request.body ?? {};
+      // mcp-type entries keep their accounts at Pipedream or Composio: the user connects on the
+      // provider's hosted page, which sends the browser back to the portal.
+      if (connections.connectsThroughProvider(id)) {
+        if (credentials) {
+          throw new HttpError(
+            400,
+            'unsupported',
+            `${id} connects on its provider's page, not with keys: POST without a body to get a connectUrl.`,
+          );
+        }
+        return guard(connections.startProviderConnect(request.user.id, id));
+      }
       if (credentials) {
         const { checked } = await guard(
           connections.connectWithKeys(request.user.id, id, { credentials, accountLabel }),
@@ -127,13 +147,13 @@ export async function oauthCallbackRoutes(
     async (request, reply) => {
       // The URL carries a one-time code: keep it out of caches and of the next page's Referer.
       reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-      const { state, code, error, integration } = request.query;
+      const { state, code, error, iss, integration } = request.query;
       checkFlowBrowser(request, state);
       // Registered inside an authenticated scope (portal sessions), the signed-in user must be
       // the one who started the flow; outside it, request.user is unset.
       const expectedUserId = (request.user as AuthUser | undefined)?.id;
       const done = await deps.connections
-        .completeOAuth({ state, code, error, integration, expectedUserId })
+        .completeOAuth({ state, code, error, iss, integration, expectedUserId })
         .catch((err: unknown) => {
           throw toHttp(deps.log, err);
         });

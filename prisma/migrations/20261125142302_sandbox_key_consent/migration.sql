@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Connection" ADD COLUMN     "sandboxKeyConsentAt" TIMESTAMP(3);
+
