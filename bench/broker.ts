@@ -13,8 +13,9 @@ import { startFakeSts } from '../test/fakes/aws-sts/index.js';
 import { brokerCall, startBrokerHarness } from '../test/e2e/broker-harness.js';
 import { formatMs, percentiles } from './stats.js';
 
-const RUNS = Number(process.env.RUNS ?? 300);
-const WARMUP = 30;
+const RUNS = Number(process.env.RUNS ?? 1000);
+// A broker serves for days: measure it warm (JIT-compiled), not in its first requests.
+const WARMUP = 500;
 const ROLE = 'arn:aws:iam::123456789012:role/bench';
 // Not an AWS key: the fake STS accepts any id, and the bench only measures the broker.
 const BASE = { accessKeyId: 'BENCHBASEKEYID000001', secretAccessKey: randomUUID() };

@@ -21,7 +21,8 @@ const db = await freshDatabase();
 const server = await startIntegrationsServer({ database: db.database });
 const prisma = db.database.prisma;
 const ids = catalog
-  .filter((i) => i.enabled && i.authType !== 'cloud_role')
+  // Connections stored here; mcp-type accounts live at Pipedream/Composio (not configured here).
+  .filter((i) => i.enabled && i.authType !== 'cloud_role' && i.providerType !== 'mcp')
   .slice(0, 10)
   .map((i) => i.id);
 for (const integrationId of ids) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db, Prisma } from '../lib/db/index.js';
 import type { SandboxTokenClaims } from '../lib/sandbox-token/index.js';
 
@@ -74,7 +75,7 @@ export class AuditLog {
     const write = this.writing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await this.db.auditEvent.createMany({ data: batch });
+        await insertBatch(this.db, batch);
       } catch (err) {
         this.queue.unshift(...batch);
         throw err;
@@ -103,6 +104,31 @@ export class AuditLog {
       detail: e.detail,
     }));
   }
+}
+
+/**
+ * One INSERT of the whole batch with one array parameter per column. Prisma's createMany costs
+ * milliseconds of event-loop time per hundred rows (it builds the query in process), which
+ * showed as 20 ms stalls of every other request on the broker's hot path; this costs one
+ * statement whatever the batch size.
+ */
+async function insertBatch(db: Db, batch: Prisma.AuditEventCreateManyInput[]): Promise<void> {
+  const col = <K extends keyof Prisma.AuditEventCreateManyInput>(key: K) =>
+    batch.map((row) => row[key] ?? null);
+  await db.$executeRaw`
+    INSERT INTO "AuditEvent" ("id", "at", "userId", "action", "target", "conversationId",
+                              "sandboxId", "outcome", "detail")
+    SELECT * FROM unnest(
+      ${batch.map(() => randomUUID())}::uuid[],
+      ${col('at')}::timestamp(3)[],
+      ${col('userId')}::uuid[],
+      ${col('action')}::text[],
+      ${col('target')}::text[],
+      ${col('conversationId')}::uuid[],
+      ${col('sandboxId')}::text[],
+      ${col('outcome')}::text[],
+      ${batch.map((row) => (row.detail === undefined ? null : JSON.stringify(row.detail)))}::jsonb[]
+    )`;
 }
 
 function toRow(r: AuditRecord): Prisma.AuditEventCreateManyInput {
