@@ -13,6 +13,8 @@ import { SHIM_DIR, mintSandboxToken } from '../../broker/index.js';
 import { startTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { startFakeKeyApi } from '../fakes/oauth/key-api.js';
+import { startFakeOAuthProvider } from '../fakes/oauth/provider.js';
+import type { FakeOAuthProvider } from '../fakes/oauth/provider.js';
 
 const NEON_KEY = `neon_${randomBytes(12).toString('hex')}`;
 const DD = {
@@ -22,6 +24,7 @@ const DD = {
 const JWT_SECRET = randomBytes(32).toString('hex');
 
 let vendor: Awaited<ReturnType<typeof startFakeKeyApi>>;
+let github: FakeOAuthProvider;
 let app: TestApp;
 let dataDir: string;
 let sbx: LocalSandbox;
@@ -47,13 +50,34 @@ beforeAll(async () => {
       (req.headers['dd-api-key'] === DD.apiKey && req.headers['dd-application-key'] === DD.appKey),
     account: { id: 'u1', email: 'ops@example.com' },
   });
+  // Access tokens that live 30 s: shorter than the refresh margin, so each use refreshes.
+  github = await startFakeOAuthProvider({ dialect: 'github', accessTokenTtl: 30, login: 'octo' });
   app = await startTestApp({
     JWT_SECRET,
+    OAUTH_GITHUB_CLIENT_ID: github.clientId,
+    OAUTH_GITHUB_CLIENT_SECRET: github.clientSecret,
     INTEGRATION_ENDPOINTS: JSON.stringify({
       neon: { apiBaseUrl: `${vendor.baseUrl}/api/v2` },
       datadog: { apiBaseUrl: `${vendor.baseUrl}/dd` },
+      github: {
+        authorizeUrl: github.endpoints.authorizeUrl,
+        tokenUrl: github.endpoints.tokenUrl,
+        apiBaseUrl: github.endpoints.apiBaseUrl,
+      },
     }),
   });
+  // The browser's part of the OAuth dance: connect, the provider's consent, the callback.
+  const connect = await app.api('/api/integrations/github/connect', { method: 'POST' });
+  const { authorizeUrl } = (await connect.json()) as { authorizeUrl: string };
+  const cookie = connect.headers.get('set-cookie')!.split(';')[0]!;
+  const consent = await fetch(authorizeUrl, { redirect: 'manual' });
+  // The redirect names PUBLIC_URL; this app listens on a free port instead.
+  const callback = new URL(consent.headers.get('location')!);
+  const back = await fetch(new URL(`${callback.pathname}${callback.search}`, app.url), {
+    redirect: 'manual',
+    headers: { cookie },
+  });
+  expect(back.status).toBe(302);
   for (const [id, creds] of [
     ['neon', { token: NEON_KEY }],
     ['datadog', DD],
@@ -96,6 +120,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
   await app?.close();
   await vendor?.close();
+  await github?.close();
 });
 
 describe('CLI integrations get credentials per run', () => {
@@ -149,6 +174,19 @@ describe('CLI integrations get credentials per run', () => {
     ]);
     expect(audit[1]).toMatchObject({ conversationId, sandboxId: sbx.id });
     expect(JSON.stringify(audit)).not.toContain(NEON_KEY);
+  });
+
+  it('gives the real gh a freshly refreshed OAuth token on each run, and nothing between runs', async () => {
+    const first = await run('gh auth token; echo "between=$GH_TOKEN"');
+    expect(first.exitCode).toBe(0);
+    const second = await run('gh auth token');
+    const tokens = [first.stdout.split('\n')[0], second.stdout.trim()];
+    expect(first.stdout).toContain('between=\n');
+    expect(tokens[0]).toMatch(/^gho_/);
+    expect(tokens[1]).not.toBe(tokens[0]);
+    for (const t of tokens) expect(github.issuedTokens()).toContain(t);
+    const issued = (await auditOf('github')).filter((a) => a.action === 'credential.issued');
+    expect(issued).toHaveLength(2);
   });
 
   it('refuses consent for an integration whose key never enters a sandbox', async () => {
@@ -224,8 +262,10 @@ describe('the API proxy adds the keys server-side', () => {
   it("leaves nothing of the user's keys where a command can read it", async () => {
     const r = await run(
       // Searched by prefix, so the command line itself holds no key.
-      `env; cat ${SHIM_DIR}/* 2>/dev/null; ps -eo args; grep -rIh -e dd_ap -e neon_ /home /work /tmp 2>/dev/null; true`,
+      `env; cat ${SHIM_DIR}/* 2>/dev/null; ps -eo args; grep -rIh -e dd_ap -e neon_ -e gho_ /home /work /tmp 2>/dev/null; true`,
     );
-    for (const secret of [DD.apiKey, DD.appKey, NEON_KEY]) expect(r.stdout).not.toContain(secret);
+    for (const secret of [DD.apiKey, DD.appKey, NEON_KEY, ...github.issuedTokens()]) {
+      expect(r.stdout).not.toContain(secret);
+    }
   });
 });
