@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { SandboxTokenError } from './errors.js';
@@ -80,7 +81,7 @@ export async function signSandboxToken(
     .setJti(randomUUID())
     .setIssuedAt(now)
     .setExpirationTime(now + ttl)
-    .sign(key(secret));
+    .sign(await key(secret));
 }
 
 /**
@@ -94,7 +95,7 @@ export async function verifySandboxToken(
 ): Promise<SandboxTokenClaims> {
   let verified: Awaited<ReturnType<typeof jwtVerify>>;
   try {
-    verified = await jwtVerify(token, key(secret), {
+    verified = await jwtVerify(token, await key(secret), {
       algorithms: [ALGORITHM],
       audience: SANDBOX_TOKEN_AUDIENCE,
       issuer: SANDBOX_TOKEN_ISSUER,
@@ -156,12 +157,25 @@ function refusal(err: unknown): SandboxTokenError {
   });
 }
 
-function key(secret: string): Uint8Array {
+// A process has one JWT secret; keeping its imported WebCrypto key saves an import per token,
+// which was the largest part of verifying one.
+let lastKey: { secret: string; key: Promise<webcrypto.CryptoKey> } | undefined;
+
+function key(secret: string): Promise<webcrypto.CryptoKey> {
+  if (lastKey?.secret === secret) return lastKey.key;
   const bytes = new TextEncoder().encode(secret);
   if (bytes.length < MIN_SECRET_BYTES) {
     throw new RangeError(
       `The sandbox token secret (JWT_SECRET) must be at least ${MIN_SECRET_BYTES} bytes.`,
     );
   }
-  return bytes;
+  const imported = webcrypto.subtle.importKey(
+    'raw',
+    bytes,
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
+  lastKey = { secret, key: imported };
+  return imported;
 }
