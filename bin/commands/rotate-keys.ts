@@ -30,10 +30,11 @@ export async function rotateKeysCommand(
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   try {
     const result = await rotateSecrets(database.prisma, keyring);
-    const { connections, oauthStates, cloudCredentials } = result.resealed;
+    const { connections, oauthStates, cloudCredentials, oauthClients } = result.resealed;
     out(
       `Re-sealed under key ${result.keyId}: ${connections} connection(s), ` +
-        `${cloudCredentials} cloud credential(s), ${oauthStates} pending OAuth state(s).`,
+        `${cloudCredentials} cloud credential(s), ${oauthStates} pending OAuth state(s), ` +
+        `${oauthClients} registered OAuth client(s).`,
     );
     for (const f of result.failed) out(`  could not open ${f.table} ${f.id}: ${f.reason}`);
     if (result.failed.length) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Integration } from '../schema.js';
+import type { Integration, OAuthEndpoints } from '../schema.js';
 import { ConnectionError } from './errors.js';
 
 /** The OAuth application Dynamiq is registered as at one provider. */
@@ -7,6 +7,11 @@ export interface OAuthClient {
   clientId: string;
   /** Absent for a public client, which then relies on PKCE alone. */
   clientSecret?: string;
+  /**
+   * How this client authenticates at the token and revocation endpoints where that is not the
+   * catalog's choice: a client Dynamiq registered uses the method the provider registered.
+   */
+  tokenAuth?: NonNullable<OAuthEndpoints['tokenAuth']>;
 }
 
 /** Keyed by integration id; only integrations with a configured client id appear. */

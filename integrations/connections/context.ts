@@ -5,7 +5,7 @@ import { resolveEndpoints } from '../endpoints.js';
 import type { EndpointOverrides, ResolvedEndpoints } from '../endpoints.js';
 import { catalog } from '../registry.js';
 import type { Integration } from '../schema.js';
-import type { OAuthClients } from './clients.js';
+import type { OAuthClient, OAuthClients } from './clients.js';
 import { ConnectionError } from './errors.js';
 import type { ClientAuth } from './oauth-client.js';
 import type { ProviderAccounts } from './provider-accounts.js';
@@ -42,6 +42,8 @@ export interface ConnectionsContext extends Required<Omit<ConnectionsOptions, Se
   integrations: ReadonlyMap<string, Integration>;
   /** The integrations in catalog order (list views keep it). */
   ordered: readonly Integration[];
+  /** By integration id: the in-process half of the client registration single-flight. */
+  registering: Map<string, Promise<OAuthClient>>;
 }
 
 export function contextOf(options: ConnectionsOptions): ConnectionsContext {
@@ -55,6 +57,7 @@ export function contextOf(options: ConnectionsOptions): ConnectionsContext {
     publicUrl: options.publicUrl.replace(/\/+$/, ''),
     integrations: new Map(ordered.map((i) => [i.id, i])),
     ordered,
+    registering: new Map(),
   };
 }
 
@@ -79,9 +82,9 @@ export const redirectUriOf = (ctx: ConnectionsContext) =>
 
 // RFC 6749 says servers must accept Basic, but in practice most want client_secret_post
 // (Microsoft accepts nothing else); the few that require Basic (Notion, Airtable) say so in the
-// catalog.
-export const clientAuthOf = (integration: Integration): ClientAuth =>
-  integration.oauth?.tokenAuth ?? 'client_secret_post';
+// catalog. A registered client was registered for one method, which the provider then expects.
+export const clientAuthOf = (integration: Integration, client: OAuthClient): ClientAuth =>
+  client.tokenAuth ?? integration.oauth?.tokenAuth ?? 'client_secret_post';
 
 export type AuditAction =
   | 'connection.connected'
@@ -89,7 +92,9 @@ export type AuditAction =
   | 'connection.refreshed'
   | 'connection.refresh_failed'
   | 'connection.disconnected'
-  | 'connection.revoke_failed';
+  | 'connection.revoke_failed'
+  | 'oauth_client.registered'
+  | 'oauth_client.registration_failed';
 
 export interface AuditInput {
   userId: string;

@@ -11,6 +11,7 @@ export const CONNECTION_ERRORS = {
   'dynamiq.connections.oauth_denied': 400,
   'dynamiq.connections.reconnect_required': 409,
   'dynamiq.connections.provider_error': 502,
+  'dynamiq.connections.registration_failed': 502,
   'dynamiq.connections.provider_not_configured': 503,
   'dynamiq.connections.refresh_failed': 502,
   'dynamiq.connections.secret_unreadable': 500,

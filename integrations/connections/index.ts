@@ -20,8 +20,14 @@ export type { OAuthClient, OAuthClients } from './clients.js';
 export { CONNECTION_ERRORS, ConnectionError, ReconnectRequiredError } from './errors.js';
 export type { ConnectionErrorCode } from './errors.js';
 export { TokenRequestError } from './oauth-client.js';
+export { RegistrationError } from './oauth-register.js';
 
 export { ROTATION_BATCH, rotateSecrets } from './rotate.js';
 export type { RotationFailure, RotationResult } from './rotate.js';
 
-export { connectionContext, oauthStateContext, cloudCredentialContext } from './secrets.js';
+export {
+  connectionContext,
+  oauthStateContext,
+  cloudCredentialContext,
+  oauthClientContext,
+} from './secrets.js';

@@ -1,3 +1,4 @@
+import { clientFor } from './client-registration.js';
 import type { ConnectionsContext } from './context.js';
 import { audit, clientAuthOf, endpointsOf, integrationOf } from './context.js';
 import { ConnectionError } from './errors.js';
@@ -95,7 +96,14 @@ export async function disconnect(
     );
   }
   const revokeUrl = endpointsOf(ctx, integration).revokeUrl;
-  const client = ctx.oauthClients.get(integrationId);
+  // Without a client (none configured, none registered) there is nothing to revoke with.
+  const client =
+    integration.authType === 'oauth2' && revokeUrl
+      ? await clientFor(ctx, integration).catch((err: unknown) => {
+          if (err instanceof ConnectionError) return undefined;
+          throw err;
+        })
+      : undefined;
   let revoked: boolean | null = null;
   if (integration.authType === 'oauth2' && revokeUrl && client) {
     let detail: Record<string, string | number>;
@@ -105,7 +113,7 @@ export async function disconnect(
       const result = await revokeToken({
         revokeUrl,
         client,
-        auth: clientAuthOf(integration),
+        auth: clientAuthOf(integration, client),
         accessToken: secret.accessToken,
         refreshToken: secret.refreshToken,
         dialect: integration.oauth?.dialect,

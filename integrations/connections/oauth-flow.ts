@@ -1,6 +1,6 @@
 import { DecryptError, open, seal } from '../../lib/crypto/index.js';
 import type { Integration } from '../schema.js';
-import { requireOAuthClient } from './clients.js';
+import { clientFor } from './client-registration.js';
 import type { ConnectionsContext } from './context.js';
 import { audit, clientAuthOf, endpointsOf, integrationOf, redirectUriOf } from './context.js';
 import { ConnectionError } from './errors.js';
@@ -48,7 +48,7 @@ export async function startOAuth(
 ): Promise<{ authorizeUrl: string; state: string; expiresAt: Date }> {
   const integration = integrationOf(ctx, integrationId);
   const oauth = requireOAuth(integration);
-  const client = requireOAuthClient(ctx.oauthClients, integration);
+  const client = await clientFor(ctx, integration, { registerFor: userId });
   const endpoints = endpointsOf(ctx, integration);
   const state = randomState();
   const stateHash = hashState(state);
@@ -133,7 +133,7 @@ export async function completeOAuth(
   const { userId, integrationId } = row;
   const integration = integrationOf(ctx, integrationId);
   const oauth = requireOAuth(integration);
-  const client = requireOAuthClient(ctx.oauthClients, integration);
+  const client = await clientFor(ctx, integration);
   const endpoints = endpointsOf(ctx, integration);
   const response = checkAuthorizationResponse({
     client,
@@ -167,7 +167,7 @@ export async function completeOAuth(
     tokens = await exchangeCode({
       tokenUrl: endpoints.tokenUrl!,
       client,
-      auth: clientAuthOf(integration),
+      auth: clientAuthOf(integration, client),
       dialect: oauth.dialect,
       response: response.params,
       redirectUri: redirectUriOf(ctx),

@@ -25,10 +25,12 @@ export const server = (s: {
   issRequired?: boolean;
   tokenUrl?: string;
   revokeUrl?: string;
+  registrationUrl?: string;
 }): oauth.AuthorizationServer => ({
   issuer: s.issuer ?? UNDECLARED_ISSUER,
   token_endpoint: s.tokenUrl,
   revocation_endpoint: s.revokeUrl,
+  registration_endpoint: s.registrationUrl,
   authorization_response_iss_parameter_supported: s.issRequired === true,
 });
 

@@ -4,13 +4,14 @@ import type { Db } from '../../lib/db/index.js';
 import {
   cloudCredentialContext,
   connectionContext,
+  oauthClientContext,
   oauthStateContext,
   toBytes,
 } from './secrets.js';
 
 export interface RotationFailure {
-  table: 'Connection' | 'OAuthState' | 'CloudCredential';
-  /** Row id (the state hash for OAuthState): safe to print. */
+  table: 'Connection' | 'OAuthState' | 'CloudCredential' | 'OAuthClientRegistration';
+  /** Row id (OAuthState: the state hash; OAuthClientRegistration: the integration id). */
   id: string;
   reason: string;
 }
@@ -18,7 +19,13 @@ export interface RotationFailure {
 export interface RotationResult {
   /** The key id everything is sealed with afterwards. */
   keyId: string;
-  resealed: { connections: number; oauthStates: number; cloudCredentials: number };
+  resealed: {
+    connections: number;
+    oauthStates: number;
+    cloudCredentials: number;
+    /** OAuth clients Dynamiq registered at providers (their secrets and registration tokens). */
+    oauthClients: number;
+  };
   /** Rows that could not be opened (their key is not in the keyring); left untouched. */
   failed: RotationFailure[];
 }
@@ -27,11 +34,12 @@ export interface RotationResult {
 export const ROTATION_BATCH = 200;
 
 /**
- * Re-seals every stored secret that is not under the keyring's current key: Connection and
- * CloudCredential secrets and OAuth state verifiers. Idempotent (a second run finds nothing to
- * do) and safe next to a running server: each row is written only if it still holds the
- * ciphertext that was read, so a token refreshed meanwhile is never overwritten with an older
- * one. Afterwards the old key can leave DYNAMIQ_PREVIOUS_MASTER_KEYS.
+ * Re-seals every stored secret that is not under the keyring's current key: Connection,
+ * CloudCredential and OAuthClientRegistration secrets and OAuth state verifiers. Idempotent (a
+ * second run finds nothing to do) and safe next to a running server: each row is written only if
+ * it still holds the ciphertext that was read, so a token refreshed (or a client registered)
+ * meanwhile is never overwritten with an older one. Afterwards the old key can leave
+ * DYNAMIQ_PREVIOUS_MASTER_KEYS.
  */
 export async function rotateSecrets(
   db: Db,
@@ -59,7 +67,7 @@ export async function rotateSecrets(
 
   /** Re-seals one table's rows, a page at a time, each only if it still holds what was read. */
   const resealTable = async (
-    table: 'Connection' | 'CloudCredential',
+    table: Exclude<RotationFailure['table'], 'OAuthState'>,
     page: (after: string) => Promise<Array<{ id: string; secret: Uint8Array<ArrayBuffer> | null }>>,
     context: (id: string) => string,
     save: (
@@ -79,9 +87,12 @@ export async function rotateSecrets(
       after = rows.at(-1)!.id;
     }
   };
-  const notCurrent = (after: string) => ({
+  const sealedNotCurrent = {
     secret: { not: null },
     OR: [{ secretKeyId: null }, { secretKeyId: { not: current } }],
+  };
+  const notCurrent = (after: string) => ({
+    ...sealedNotCurrent,
     ...(after ? { id: { gt: after } } : {}),
   });
   const page = { select: { id: true, secret: true }, orderBy: { id: 'asc' as const }, take };
@@ -111,6 +122,28 @@ export async function rotateSecrets(
       ).count,
   );
 
+  // Keyed by integration id, which is also what the secret is bound to.
+  const oauthClients = await resealTable(
+    'OAuthClientRegistration',
+    async (after) =>
+      (
+        await db.oAuthClientRegistration.findMany({
+          where: { ...sealedNotCurrent, ...(after ? { integrationId: { gt: after } } : {}) },
+          select: { integrationId: true, secret: true },
+          orderBy: { integrationId: 'asc' },
+          take,
+        })
+      ).map((r) => ({ id: r.integrationId, secret: r.secret })),
+    oauthClientContext,
+    async (integrationId, old, secret) =>
+      (
+        await db.oAuthClientRegistration.updateMany({
+          where: { integrationId, secret: { equals: old } },
+          data: { secret, secretKeyId: current },
+        })
+      ).count,
+  );
+
   // OAuthState has no key-id column (its rows live minutes), so the envelope header decides.
   let oauthStates = 0;
   for (let after = ''; ;) {
@@ -135,5 +168,9 @@ export async function rotateSecrets(
     after = rows.at(-1)!.stateHash;
   }
 
-  return { keyId: current, resealed: { connections, oauthStates, cloudCredentials }, failed };
+  return {
+    keyId: current,
+    resealed: { connections, oauthStates, cloudCredentials, oauthClients },
+    failed,
+  };
 }

@@ -22,6 +22,19 @@ export type StoredSecret = z.infer<typeof storedSecretSchema>;
 export const connectionContext = (id: string) => `connection:${id}`;
 export const oauthStateContext = (stateHash: string) => `oauth-state:${stateHash}`;
 export const cloudCredentialContext = (id: string) => `cloud:${id}`;
+export const oauthClientContext = (integrationId: string) => `oauth-client:${integrationId}`;
+
+/**
+ * The plaintext shape of `OAuthClientRegistration.secret`: what a provider issued with a client
+ * Dynamiq registered (RFC 7591), each part only if it did.
+ */
+export const registrationSecretSchema = z.strictObject({
+  clientSecret: z.string().min(1).optional(),
+  /** RFC 7592: reads, updates or deletes the registration at `registrationClientUri`. */
+  registrationAccessToken: z.string().min(1).optional(),
+  registrationClientUri: z.string().min(1).optional(),
+});
+export type RegistrationSecret = z.infer<typeof registrationSecretSchema>;
 
 /** Prisma's Bytes type wants an ArrayBuffer-backed array, not a pooled Buffer slice. */
 export const toBytes = (buf: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(buf);

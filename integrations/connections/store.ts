@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildAgentContext } from '../agent-context.js';
 import type { ConnectedIntegration } from '../agent-context.js';
 import type { Integration } from '../schema.js';
+import { hasOAuthClient } from './client-registration.js';
 import type { ConnectionsContext } from './context.js';
 import { integrationOf } from './context.js';
 import { credentialNames } from './key-check.js';
@@ -20,7 +21,10 @@ export interface IntegrationStatus {
   authType: string;
   capabilities: readonly string[];
   docsUrl: string;
-  /** oauth2: an OAuth application is configured; keys: always; cloud_role: never (cloud credentials). */
+  /**
+   * oauth2: an OAuth application is configured, or the provider lets Dynamiq register one on the
+   * first connect (RFC 7591); keys: always; cloud_role: never (cloud credentials).
+   */
   connectable: boolean;
   /** For api_key/token entries: the names `POST .../connect` expects under `credentials`. */
   credentialNames: string[] | null;
@@ -82,7 +86,7 @@ function statusOf(ctx: ConnectionsContext, i: Integration, row?: StatusRow): Int
     authType: i.authType,
     capabilities: i.capabilities,
     docsUrl: i.docsUrl,
-    connectable: isKeys || (i.authType === 'oauth2' && ctx.oauthClients.has(i.id)),
+    connectable: isKeys || hasOAuthClient(ctx, i),
     credentialNames: isKeys ? credentialNames(i) : null,
     longLivedKeyOnly: i.longLivedKeyOnly,
     status: !row ? 'not_connected' : row.status === 'active' ? 'connected' : 'needs_reconnect',

@@ -1,5 +1,5 @@
 import type { Integration } from '../schema.js';
-import { requireOAuthClient } from './clients.js';
+import { clientFor } from './client-registration.js';
 import type { ConnectionsContext } from './context.js';
 import { audit, clientAuthOf, endpointsOf, integrationOf } from './context.js';
 import { ConnectionError, ReconnectRequiredError, usableRow } from './errors.js';
@@ -79,7 +79,7 @@ export class TokenIssuer {
     connectionId: string,
   ): Promise<AccessToken> {
     const { db, keyring } = this.ctx;
-    const client = requireOAuthClient(this.ctx.oauthClients, integration);
+    const client = await clientFor(this.ctx, integration);
     const tokenUrl = endpointsOf(this.ctx, integration).tokenUrl;
     const base = {
       userId,
@@ -118,7 +118,7 @@ export class TokenIssuer {
           const tokens = await refreshGrant({
             tokenUrl,
             client,
-            auth: clientAuthOf(integration),
+            auth: clientAuthOf(integration, client),
             dialect: integration.oauth?.dialect,
             refreshToken: secret.refreshToken,
           });

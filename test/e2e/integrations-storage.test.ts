@@ -1,5 +1,6 @@
 // Secrets at rest: no plaintext anywhere in the database, and a master-key rotation after which
-// the old key can go while every connection keeps working.
+// the old key can go while every connection (and every OAuth client Dynamiq registered) keeps
+// working.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,12 +8,14 @@ import { rotateKeysCommand } from '../../bin/commands/rotate-keys.js';
 import {
   Connections,
   cloudCredentialContext,
+  oauthClientContext,
   oauthClientsFromEnv,
   oauthStateContext,
   rotateSecrets,
 } from '../../integrations/connections/index.js';
 import { sealConnectionSecret } from '../../integrations/connections/secrets.js';
 import { catalog } from '../../integrations/index.js';
+import type { Integration } from '../../integrations/index.js';
 import { loadConfig } from '../../lib/config/index.js';
 import { keyIdOf, keyringOf, open, seal } from '../../lib/crypto/index.js';
 import { freshDatabase, newMasterKey, startIntegrationsServer } from '../fakes/oauth/harness.js';
@@ -28,6 +31,9 @@ const CLOUD_SECRET = 'aws-external-id-probe-93ac';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let provider: FakeOAuthProvider;
+/** Where Sentry's entry registers a confidential client (a secret and an RFC 7592 token). */
+let registrar: FakeOAuthProvider;
+let integrations: Integration[];
 let vendor: Awaited<ReturnType<typeof startFakeKeyApi>>;
 let server: IntegrationsServer;
 let env: Record<string, string>;
@@ -37,6 +43,21 @@ let usedCode: string;
 beforeAll(async () => {
   db = await freshDatabase();
   provider = await startFakeOAuthProvider({ login: 'octo-at-rest' });
+  registrar = await startFakeOAuthProvider({ registrationAccessTokens: true });
+  integrations = catalog.map((i) =>
+    i.id === 'sentry'
+      ? {
+          ...i,
+          oauth: {
+            ...i.oauth!,
+            authorizeUrl: registrar.endpoints.authorizeUrl,
+            tokenUrl: registrar.endpoints.tokenUrl,
+            registrationUrl: registrar.registrationUrl,
+            tokenAuth: 'client_secret_post' as const,
+          },
+        }
+      : i,
+  );
   vendor = await startFakeKeyApi({
     accept: (r) => r.headers.authorization === `Bearer ${NEON_KEY}`,
   });
@@ -49,6 +70,7 @@ beforeAll(async () => {
     keyring: keyringOf(KEY_A),
     env,
     endpointOverrides: { gitlab: provider.endpoints, neon: { apiBaseUrl: vendor.baseUrl } },
+    integrations,
   });
   const prisma = db.database.prisma;
 
@@ -64,6 +86,8 @@ beforeAll(async () => {
     json: { credentials: { token: NEON_KEY } },
   });
   expect(neon.status).toBe(201);
+  const sentry = await server.authorize('sentry');
+  expect((await server.callback(sentry.callbackUrl, sentry.cookie)).status).toBe(302);
   const pending = await server.api('/api/integrations/gitlab/connect', { method: 'POST' });
   const { authorizeUrl } = (await pending.json()) as { authorizeUrl: string };
   pendingState = new URL(authorizeUrl).searchParams.get('state')!;
@@ -110,6 +134,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await provider?.close();
+  await registrar?.close();
   await vendor?.close();
   await db?.drop();
 });
@@ -153,16 +178,22 @@ describe('secrets at rest', () => {
     expect(found('octo-at-rest')).toContain('Connection.accountLabel');
     expect(found('arn:aws:iam::123456789012')).toContain('CloudCredential.config');
     expect(values.some((v) => v.where === 'OAuthState.codeVerifier')).toBe(true);
+    const [registered] = registrar.registeredClients();
+    expect(found(registered!.clientId)).toContain('OAuthClientRegistration.clientId');
+    expect(values.some((v) => v.where === 'OAuthClientRegistration.secret')).toBe(true);
 
     const secrets = [
       ...provider.issuedTokens(),
+      ...registrar.issuedTokens(),
+      registered!.clientSecret!,
+      registered!.registrationAccessToken!,
       NEON_KEY,
       CLOUD_SECRET,
       provider.clientSecret,
       pendingState,
       usedCode,
     ];
-    expect(secrets.length).toBeGreaterThan(14);
+    expect(secrets.length).toBeGreaterThan(17);
     for (const secret of secrets)
       expect({ secret, found: found(secret) }).toEqual({ secret, found: [] });
   });
@@ -174,7 +205,7 @@ describe('master key rotation', () => {
     const result = await rotateSecrets(db.database.prisma, both, { batchSize: 2 });
     expect(result).toEqual({
       keyId: both.current.id,
-      resealed: { connections: 7, oauthStates: 2, cloudCredentials: 1 },
+      resealed: { connections: 8, oauthStates: 3, cloudCredentials: 1, oauthClients: 1 },
       failed: [],
     });
 
@@ -186,7 +217,9 @@ describe('master key rotation', () => {
       DYNAMIQ_PREVIOUS_MASTER_KEYS: KEY_A,
     });
     expect(await rotateKeysCommand(config, (l) => lines.push(l))).toBe(0);
-    expect(lines[0]).toMatch(/0 connection\(s\), 0 cloud credential\(s\), 0 pending OAuth state/);
+    expect(lines[0]).toMatch(
+      /0 connection\(s\), 0 cloud credential\(s\), 0 pending OAuth state\(s\), 0 registered OAuth/,
+    );
 
     // Only the new key from here on.
     const onlyB = keyringOf(KEY_B);
@@ -200,6 +233,12 @@ describe('master key rotation', () => {
         open(onlyB, state.codeVerifier, oauthStateContext(state.stateHash)),
       ).not.toThrow();
     }
+    const registration = await db.database.prisma.oAuthClientRegistration.findFirstOrThrow();
+    expect(registration.secretKeyId).toBe(onlyB.current.id);
+    const sealed = open(onlyB, registration.secret!, oauthClientContext('sentry')).toString();
+    expect(JSON.parse(sealed)).toMatchObject({
+      clientSecret: registrar.registeredClients()[0]!.clientSecret,
+    });
     const cloud = await db.database.prisma.cloudCredential.findFirstOrThrow();
     const opened = open(onlyB, cloud.secret!, cloudCredentialContext(cloud.id)).toString();
     expect(JSON.parse(opened)).toEqual({ externalId: CLOUD_SECRET });
@@ -211,6 +250,7 @@ describe('master key rotation', () => {
       publicUrl: server.url,
       oauthClients: oauthClientsFromEnv(env, catalog),
       endpointOverrides: { gitlab: provider.endpoints },
+      integrations,
     });
     expect(await connections.getAccessToken(server.admin.id, 'neon')).toEqual({
       accessToken: NEON_KEY,
@@ -228,6 +268,16 @@ describe('master key rotation', () => {
     for (const row of rows.filter((r) => r.userId !== server.admin.id)) {
       await expect(connections.getAccessToken(row.userId, 'gitlab')).resolves.toBeTruthy();
     }
+    // The registered client's secret, re-sealed, still authenticates its refresh.
+    await db.database.prisma.connection.updateMany({
+      where: { integrationId: 'sentry' },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    await connections.getAccessToken(server.admin.id, 'sentry');
+    expect(registrar.tokenRequests.at(-1)).toEqual({
+      grantType: 'refresh_token',
+      clientAuth: 'post',
+    });
   });
 
   it('reports (and leaves) secrets under a key it does not have', async () => {

@@ -99,3 +99,117 @@ describe('fake OAuth provider', () => {
     });
   });
 });
+
+describe('fake OAuth provider: dynamic client registration (RFC 7591)', () => {
+  const register = (p: FakeOAuthProvider, body: unknown, type = 'application/json') =>
+    fetch(p.registrationUrl, {
+      method: 'POST',
+      headers: { 'content-type': type, accept: 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const metadata = {
+    client_name: 'Test',
+    redirect_uris: [REDIRECT],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  };
+
+  it('answers 201 with the client and the metadata it registered', async () => {
+    const p = await fake({});
+    const res = await register(p, metadata);
+    expect(res.status).toBe(201);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toEqual({
+      ...metadata,
+      client_id: expect.stringMatching(/^dcr_/),
+      client_id_issued_at: expect.any(Number),
+    });
+    // A public client: PKCE is what lets it redeem a code.
+    // RFC 7636 Appendix B's pair.
+    const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+    const code = (
+      await authorize(p, {
+        client_id: body.client_id as string,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      })
+    ).get('code')!;
+    const token = await fetch(p.endpoints.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        client_id: body.client_id as string,
+        code_verifier: verifier,
+      }),
+    });
+    expect(token.status).toBe(200);
+    expect(p.registeredClients()[0]!.used).toEqual(['authorization_code']);
+  });
+
+  it('issues a secret (and RFC 7592 management) to a confidential client, for its method only', async () => {
+    const p = await fake({ registrationAccessTokens: true });
+    const res = await register(p, { redirect_uris: [REDIRECT] });
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      client_secret: expect.stringMatching(/^dcr_secret_/),
+      client_secret_expires_at: 0,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code'],
+      registration_access_token: expect.stringMatching(/^reg_/),
+      registration_client_uri: expect.stringContaining(`/register/${body.client_id as string}`),
+    });
+    const code = (await authorize(p, { client_id: body.client_id as string })).get('code')!;
+    const asPost = await fetch(p.endpoints.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        client_id: body.client_id as string,
+        client_secret: body.client_secret as string,
+      }),
+    });
+    expect(asPost.status).toBe(401);
+  });
+
+  it('refuses bad metadata with RFC 7591 error codes', async () => {
+    const p = await fake({});
+    const cases: Array<[unknown, string]> = [
+      [{ ...metadata, redirect_uris: [] }, 'invalid_redirect_uri'],
+      [{ ...metadata, redirect_uris: ['http://example.com/cb'] }, 'invalid_redirect_uri'],
+      [{ ...metadata, redirect_uris: [`${REDIRECT}#x`] }, 'invalid_redirect_uri'],
+      [{ ...metadata, grant_types: ['client_credentials'] }, 'invalid_client_metadata'],
+      [{ ...metadata, token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata'],
+      ['not json', 'invalid_client_metadata'],
+    ];
+    for (const [body, error] of cases) {
+      const res = await register(p, body);
+      expect({ status: res.status, body: await res.json() }).toMatchObject({
+        status: 400,
+        body: { error },
+      });
+    }
+    const form = await register(p, 'redirect_uris=x', 'application/x-www-form-urlencoded');
+    expect(form.status).toBe(400);
+    expect(p.stats.registrations).toBe(0);
+  });
+
+  it('binds codes and redirect URIs to the registered client', async () => {
+    const p = await fake({});
+    const res = await register(p, metadata);
+    const { client_id } = (await res.json()) as { client_id: string };
+    const other = await fetch(
+      `${p.endpoints.authorizeUrl}?response_type=code&client_id=${client_id}&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/elsewhere')}`,
+      { redirect: 'manual' },
+    );
+    expect(other.status).toBe(400);
+    // The built-in client cannot redeem the registered client's code.
+    const code = (await authorize(p, { client_id, code_challenge: 'x'.repeat(43) })).get('code')!;
+    expect((await exchange(p, code)).status).toBe(400);
+  });
+});

@@ -3,6 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorAnswer, tokenAnswer } from './dialects.js';
 import type { Dialect } from './dialects.js';
+import { startRegistrar } from './registration.js';
+import type { RegisteredClient, TokenAuthMethod } from './registration.js';
 
 export interface FakeOAuthOptions {
   clientId?: string;
@@ -29,6 +31,22 @@ export interface FakeOAuthOptions {
   expiring?: boolean;
   /** Accept a client that sends only its client_id (a public client relying on PKCE). */
   allowPublicClient?: boolean;
+  /** Delay before answering a registration, in ms, to widen race windows in concurrency tests. */
+  registrationDelayMs?: number;
+  /** Answer registrations with RFC 7592's registration_access_token and registration_client_uri. */
+  registrationAccessTokens?: boolean;
+}
+
+export type { RegisteredClient } from './registration.js';
+
+// The one client created by hand (options clientId/clientSecret) takes any secret-based method
+// and, with allowPublicClient, none; a registered client only the method it registered.
+interface KnownClient {
+  clientId: string;
+  clientSecret: string | undefined;
+  tokenAuth: TokenAuthMethod | undefined;
+  redirectUris: string[] | undefined;
+  registered?: RegisteredClient;
 }
 
 interface Grant {
@@ -47,10 +65,12 @@ const s256 = (v: string) => createHash('sha256').update(v).digest('base64url');
 /**
  * A local OAuth 2.0 authorization server speaking the real wire format: GET /authorize (auto-
  * consents and redirects with `code`, `state` and optionally `iss`), POST /token
- * (authorization_code with PKCE S256 and redirect_uri checks, refresh_token with rotation;
- * client_secret_basic, _post or a public client), POST /revoke (RFC 7009), GitHub's DELETE
- * /applications/{client_id}/token, and a resource GET /api/user that needs a live Bearer token.
- * Errors use RFC 6749 §5.2 bodies, or GitHub's and Slack's shapes (see `dialect`).
+ * (authorization_code with PKCE S256 and redirect_uri checks, refresh_token with rotation, each
+ * refresh token bound to its client; client_secret_basic, _post or a public client), POST /revoke
+ * (RFC 7009), POST /register (RFC 7591 dynamic client registration: JSON in, 201 with the client
+ * and its metadata out), GitHub's DELETE /applications/{client_id}/token, and a resource GET
+ * /api/user that needs a live Bearer token. Errors use RFC 6749 §5.2 bodies (RFC 7591 §3.2.2 for
+ * registration), or GitHub's and Slack's shapes (see `dialect`).
  */
 export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
   const clientId = opts.clientId ?? 'fake-client-id';
@@ -58,8 +78,20 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
   const ttl = opts.accessTokenTtl ?? 3600;
   const grants = new Map<string, Grant>();
   const accessTokens = new Map<string, { expiresAt: number; refreshToken: string }>();
-  const refreshTokens = new Map<string, { scope: string; valid: boolean }>();
-  const stats = { authorizations: 0, codeExchanges: 0, refreshes: 0, rejectedRefreshes: 0 };
+  const refreshTokens = new Map<string, { scope: string; valid: boolean; clientId: string }>();
+  const registrar = startRegistrar({
+    delayMs: opts.registrationDelayMs,
+    accessTokens: opts.registrationAccessTokens,
+  });
+  const stats = {
+    authorizations: 0,
+    codeExchanges: 0,
+    refreshes: 0,
+    rejectedRefreshes: 0,
+    get registrations() {
+      return registrar.clients.size;
+    },
+  };
   const revocations: Array<{ token: string; hint: string | undefined }> = [];
   const tokenRequests: Array<{
     grantType: string;
@@ -79,7 +111,7 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
 
   const expiring = opts.expiring ?? true;
   const issued: string[] = [];
-  function issue(scope: string, refreshToken = token('rt'), prefix = 'at') {
+  function issue(scope: string, refreshToken = token('rt'), prefix = 'at', client = clientId) {
     const accessToken = token(prefix);
     issued.push(accessToken);
     accessTokens.set(accessToken, {
@@ -88,7 +120,7 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
     });
     if (expiring) {
       issued.push(refreshToken);
-      refreshTokens.set(refreshToken, { scope, valid: true });
+      refreshTokens.set(refreshToken, { scope, valid: true, clientId: client });
     }
     return {
       access_token: accessToken,
@@ -104,23 +136,41 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
     return 'at';
   }
 
+  function knownClient(id: string | null | undefined): KnownClient | undefined {
+    if (id === clientId) {
+      const tokenAuth = undefined;
+      return { clientId, clientSecret, tokenAuth, redirectUris: undefined };
+    }
+    const r = id ? registrar.clients.get(id) : undefined;
+    return r && { ...r, registered: r };
+  }
+
   // RFC 6749 §2.3.1: exactly one client authentication method per request.
   function authenticate(req: http.IncomingMessage, form: URLSearchParams) {
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
     const inBody = form.has('client_secret');
     if (basic && inBody) return null;
+    const allows = (c: KnownClient | undefined, method: TokenAuthMethod) =>
+      c !== undefined && (c.tokenAuth === undefined || c.tokenAuth === method);
     if (basic) {
       const [id, secret] = Buffer.from(basic[1]!, 'base64')
         .toString()
         .split(':')
         .map((v) => decodeURIComponent(v.replaceAll('+', ' ')));
-      return id === clientId && secret === clientSecret ? ('basic' as const) : null;
+      const c = knownClient(id);
+      if (!allows(c, 'client_secret_basic') || !c!.clientSecret || secret !== c!.clientSecret) {
+        return null;
+      }
+      return { method: 'basic' as const, client: c! };
     }
-    if (opts.allowPublicClient && !inBody && form.get('client_id') === clientId) {
-      return 'public' as const;
+    const c = knownClient(form.get('client_id'));
+    if (!inBody) {
+      const publicAllowed = c?.registered ? c.tokenAuth === 'none' : opts.allowPublicClient;
+      return c && publicAllowed ? { method: 'public' as const, client: c } : null;
     }
-    return form.get('client_id') === clientId && form.get('client_secret') === clientSecret
-      ? ('post' as const)
+    if (!allows(c, 'client_secret_post') || !c!.clientSecret) return null;
+    return form.get('client_secret') === c!.clientSecret
+      ? { method: 'post' as const, client: c! }
       : null;
   }
 
@@ -131,14 +181,15 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
   ) {
     const auth = authenticate(req, form);
     const grantType = form.get('grant_type') ?? '';
-    tokenRequests.push({ grantType, clientAuth: auth ?? 'none' });
+    tokenRequests.push({ grantType, clientAuth: auth?.method ?? 'none' });
     if (!auth) return oauthError(res, 401, 'invalid_client');
+    auth.client.registered?.used.push(grantType);
     if (forced.token) {
       return send(res, forced.token, { error: 'temporarily_unavailable' });
     }
     if (grantType === 'authorization_code') {
       const grant = grants.get(form.get('code') ?? '');
-      if (!grant || grant.used || grant.clientId !== clientId)
+      if (!grant || grant.used || grant.clientId !== auth.client.clientId)
         return oauthError(res, 400, 'invalid_grant');
       grant.used = true;
       if (form.get('redirect_uri') !== grant.redirectUri)
@@ -148,11 +199,13 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
         return oauthError(res, 400, 'invalid_grant');
       }
       // A public client has nothing but PKCE to prove it is the one that asked.
-      if (auth === 'public' && !grant.challenge) return oauthError(res, 401, 'invalid_client');
+      if (auth.method === 'public' && !grant.challenge) {
+        return oauthError(res, 401, 'invalid_client');
+      }
       stats.codeExchanges++;
       const body = tokenAnswer(
         opts.dialect,
-        issue(grant.scope, undefined, prefixOf(grant.userScope)),
+        issue(grant.scope, undefined, prefixOf(grant.userScope), grant.clientId),
         grant.userScope,
       );
       return send(res, 200, body, { 'cache-control': 'no-store' });
@@ -161,14 +214,16 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
       const presented = form.get('refresh_token') ?? '';
       const known = refreshTokens.get(presented);
       if (opts.refreshDelayMs) await new Promise((r) => setTimeout(r, opts.refreshDelayMs));
-      if (!known?.valid) {
+      // RFC 6749 §6: a refresh token works only for the client it was issued to.
+      if (!known?.valid || known.clientId !== auth.client.clientId) {
         stats.rejectedRefreshes++;
         return oauthError(res, 400, 'invalid_grant', true);
       }
       stats.refreshes++;
       const rotate = opts.rotateRefreshTokens ?? true;
       if (rotate) known.valid = false;
-      const fresh = issue(known.scope, rotate ? undefined : presented, prefixOf(true));
+      const next = rotate ? undefined : presented;
+      const fresh = issue(known.scope, next, prefixOf(true), known.clientId);
       const body = tokenAnswer(opts.dialect, fresh, null);
       return send(res, 200, body, { 'cache-control': 'no-store' });
     }
@@ -178,7 +233,10 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
   function handleAuthorize(url: URL, res: http.ServerResponse) {
     const q = url.searchParams;
     // Without a trustworthy client and redirect URI, a real server shows an error page.
-    if (q.get('client_id') !== clientId || !q.get('redirect_uri')) {
+    const client = knownClient(q.get('client_id'));
+    const redirectUri = q.get('redirect_uri');
+    if (!client || !redirectUri) return send(res, 400, { error: 'invalid_request' });
+    if (client.redirectUris && !client.redirectUris.includes(redirectUri)) {
       return send(res, 400, { error: 'invalid_request' });
     }
     const back = new URL(q.get('redirect_uri')!);
@@ -195,8 +253,8 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
     const code = token('code');
     const userScope = opts.dialect === 'slack' && q.has('user_scope');
     grants.set(code, {
-      clientId,
-      redirectUri: q.get('redirect_uri')!,
+      clientId: client.clientId,
+      redirectUri,
       challenge,
       scope: (userScope ? q.get('user_scope') : q.get('scope')) ?? '',
       userScope,
@@ -226,8 +284,11 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
           revocations.push({ token: presented, hint: form.get('token_type_hint') ?? undefined });
           return send(res, 200, { ok: true, revoked: true });
         }
+        if (route === 'POST /register') return registrar.handle(req, res, raw);
         if (route === 'POST /revoke') {
-          if (!authenticate(req, form)) return oauthError(res, 401, 'invalid_client');
+          const auth = authenticate(req, form);
+          if (!auth) return oauthError(res, 401, 'invalid_client');
+          auth.client.registered?.used.push('revoke');
           if (forced.revoke) return send(res, forced.revoke, { error: 'temporarily_unavailable' });
           const presented = form.get('token') ?? '';
           revocations.push({ token: presented, hint: form.get('token_type_hint') ?? undefined });
@@ -280,6 +341,8 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
       revokeUrl: `${base}/revoke`,
       apiBaseUrl: `${base}/api`,
     },
+    // Apart from `endpoints`, which tests pass as overrides for entries without registration.
+    registrationUrl: `${base}/register`,
     stats,
     revocations,
     tokenRequests,
@@ -288,6 +351,10 @@ export async function startFakeOAuthProvider(opts: FakeOAuthOptions = {}) {
     /** Answer the token (or revocation) endpoint with this status; undefined restores it. */
     forceTokenStatus: (status: number | undefined) => void (forced.token = status),
     forceRevokeStatus: (status: number | undefined) => void (forced.revoke = status),
+    /** Refuse every registration with this RFC 7591 error (and status); undefined restores it. */
+    forceRegistrationError: registrar.force,
+    /** Every client registered at POST /register, in order. */
+    registeredClients: (): RegisteredClient[] => [...registrar.clients.values()],
     /** Tokens as if a user had just consented (for tests that seed connections directly). */
     grantDirectly: (scope = 'api') => issue(scope),
     /** The provider forgets every refresh token, as after a user revoked the app. */
