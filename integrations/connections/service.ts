@@ -61,9 +61,9 @@ export class Connections {
   }
 
   /** The agent's system-prompt section for the user's active connections. */
-  async agentContext(userId: string, opts: { apiProxyUrl?: string } = {}): Promise<string> {
+  async agentContext(userId: string): Promise<string> {
     const atProviders = await this.providers.connected(userId);
-    return agentContextFor(this.ctx, userId, opts.apiProxyUrl, atProviders);
+    return agentContextFor(this.ctx, userId, atProviders);
   }
 
   /** True for mcp-type entries: they connect at their provider (`startProviderConnect`). */

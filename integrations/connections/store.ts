@@ -131,7 +131,6 @@ export async function getStatus(
 export async function agentContextFor(
   ctx: ConnectionsContext,
   userId: string,
-  apiProxyUrl?: string,
   /** mcp-type integrations connected at their provider; our rows for those are not used. */
   atProviders: readonly ConnectedIntegration[] = [],
 ): Promise<string> {
@@ -149,7 +148,7 @@ export async function agentContextFor(
         })),
       ...atProviders,
     ],
-    { endpointOverrides: ctx.endpointOverrides, integrations: ctx.ordered, apiProxyUrl },
+    { endpointOverrides: ctx.endpointOverrides, integrations: ctx.ordered },
   );
 }
 
