@@ -1,4 +1,6 @@
+import type { Connections } from '../integrations/connections/index.js';
 import type { Db } from '../lib/db/index.js';
+import type { McpRegistry } from '../mcp/index.js';
 import type { EventBus } from '../lib/events/index.js';
 import { recordAssistantMessage, recordUserMessage } from './history/index.js';
 import { downloadFile, listFiles, runCommand, uploadFile } from './sandbox/index.js';
@@ -14,6 +16,10 @@ export interface ActivityDeps {
   sandboxes: SandboxSessions;
   /** Mints each command's sandbox token and writes the cloud CLIs' configuration. */
   commandCredentials: CommandCredentials;
+  /** MCP tools of the users' connected apps, called by the agent's tool activities. */
+  mcp: McpRegistry;
+  /** Users' connections (OAuth tokens, keys), opened by activities acting as a turn's author. */
+  connections: Connections;
 }
 
 /**

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { mintSandboxToken } from '../broker/index.js';
+import { mintSandboxToken } from '../lib/sandbox-access/index.js';
 import { startFakeSts } from '../test/fakes/aws-sts/index.js';
 import { brokerCall, startBrokerHarness } from '../test/e2e/broker-harness.js';
 import { formatMs, percentiles } from './stats.js';

@@ -9,8 +9,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { performance } from 'node:perf_hooks';
-import { LocalProvider, McpRegistry } from '../activities/mcp/index.js';
-import type { LocalServerConfig } from '../activities/mcp/index.js';
+import { LocalProvider, McpRegistry } from '../mcp/index.js';
+import type { LocalServerConfig } from '../mcp/index.js';
 import { everythingStdio, startEverythingHttp } from '../test/fakes/mcp/everything.js';
 import { formatMs, percentiles } from './stats.js';
 

@@ -6,12 +6,15 @@
  */
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../lib/config/index.js';
-import type { Role } from '../lib/config/index.js';
-import { migrate, openDatabase } from '../lib/db/index.js';
-import { createLogger } from '../lib/logging.js';
-import { startDynamiq } from '../lib/runtime/index.js';
-import { rotateKeysCommand } from './commands/rotate-keys.js';
+import {
+  ConfigError,
+  createLogger,
+  loadConfig,
+  migrateCommand,
+  rotateKeysCommand,
+  startDynamiq,
+} from '../app/index.js';
+import type { Role } from '../app/index.js';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -22,19 +25,7 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
 
-  if (command === 'migrate') {
-    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-    try {
-      const { applied } = await migrate(database.sql);
-      log.info(
-        applied.length ? { applied } : {},
-        applied.length ? 'migrations applied' : 'database is up to date',
-      );
-    } finally {
-      await database.close();
-    }
-    return 0;
-  }
+  if (command === 'migrate') return migrateCommand(config, log);
   if (command === 'rotate-keys') return rotateKeysCommand(config);
   if (command !== 'start') {
     console.error(

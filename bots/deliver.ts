@@ -2,8 +2,8 @@ import type { Client } from '@temporalio/client';
 import { chatEventSignal } from '../workflows/definitions.js';
 import type { ConversationInput } from '../workflows/definitions.js';
 import type { conversationWorkflow } from '../workflows/conversation.js';
-import type { ChatEvent } from './chat-event.js';
-import { conversationIdFor, conversationWorkflowId } from './conversation-key.js';
+import { conversationIdFor, conversationWorkflowId } from '../lib/conversation/index.js';
+import type { ChatEvent } from '../lib/conversation/index.js';
 
 /**
  * Hands a chat event to its conversation's workflow, starting the workflow if it is not

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Prisma } from '../lib/db/index.js';
-import type { SandboxTokenClaims } from '../lib/sandbox-token/index.js';
+import type { SandboxTokenClaims } from '../lib/sandbox-access/index.js';
 
 /** Actions the broker records; the route and the portal filter on them. */
 export type AuditAction =

@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
-import type { SandboxTokenClaims } from '../lib/sandbox-token/index.js';
+import type { SandboxTokenClaims } from '../lib/sandbox-access/index.js';
 import { CredentialCache } from './cache.js';
 import type { CacheResult } from './cache.js';
 import { BrokerUpstreamError } from './errors.js';

@@ -1,6 +1,7 @@
 import type { Keyring } from '../lib/crypto/index.js';
 import type { Db } from '../lib/db/index.js';
-import type { SandboxTokenClaims } from '../lib/sandbox-token/index.js';
+import { INTEGRATION_OPERATIONS } from '../lib/sandbox-access/index.js';
+import type { SandboxTokenClaims } from '../lib/sandbox-access/index.js';
 import { AuditLog } from './audit.js';
 import type { AuditRecord } from './audit.js';
 import { AwsIssuer } from './aws.js';
@@ -8,12 +9,7 @@ import type { AwsIssuerOptions, CredentialProcessOutput } from './aws.js';
 import type { CacheResult } from './cache.js';
 import { BrokerDisabledError, BrokerError } from './errors.js';
 import { GcpIssuer } from './gcp.js';
-import {
-  INTEGRATION_OPERATIONS,
-  authorizeIntegration,
-  cliCredentialsOf,
-  openConnection,
-} from './integrations.js';
+import { authorizeIntegration, cliCredentialsOf, openConnection } from './integrations.js';
 import type { IntegrationCredentialSource, SandboxCliCredentials } from './integrations.js';
 import type { UsableCredentials } from '../integrations/connections/index.js';
 import type { GcpAccessToken, GcpIssuerOptions } from './gcp.js';

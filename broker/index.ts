@@ -2,14 +2,9 @@
 
 export { CredentialBroker } from './broker.js';
 export type { BrokerRequest, CredentialBrokerOptions, IntegrationRequest } from './broker.js';
-export { INTEGRATION_OPERATIONS, authorizeIntegration } from './integrations.js';
-export type {
-  IntegrationCredentialSource,
-  IntegrationOperation,
-  SandboxCliCredentials,
-} from './integrations.js';
-export { CLOUD_OPERATIONS, authorizeCloud, mintSandboxToken, verifyBrokerToken } from './tokens.js';
-export type { CloudGrant, CloudProviderName, MintSandboxTokenInput } from './tokens.js';
+export { authorizeIntegration } from './integrations.js';
+export type { IntegrationCredentialSource, SandboxCliCredentials } from './integrations.js';
+export { authorizeCloud, verifyBrokerToken } from './tokens.js';
 export { AwsIssuer, roleSessionName } from './aws.js';
 export type { AwsIssuerOptions, CredentialProcessOutput } from './aws.js';
 export { GOOGLE_TOKEN_URL, GcpIssuer, serviceAccountClient } from './gcp.js';
@@ -23,7 +18,6 @@ export type { CacheResult, Expiring } from './cache.js';
 export {
   awsCredentialInput,
   brokerRequestBody,
-  credentialNameSchema,
   gcpCredentialInput,
   serviceAccountKeySchema,
 } from './schemas.js';
@@ -34,20 +28,6 @@ export type {
   GcpCredentialInput,
   ServiceAccountKey,
 } from './schemas.js';
-export {
-  AWS_CONFIG_PATH,
-  GCP_TOKEN_PATH,
-  HELPERS_BIN,
-  SHIM_DIR,
-  awsConfigFile,
-  brokerSandboxEnv,
-  cliShims,
-  configureSandboxCliShims,
-  configureSandboxClouds,
-  withCliShims,
-  withGcpToken,
-} from './sandbox-setup.js';
-export type { SandboxCloudSetup } from './sandbox-setup.js';
 export {
   BrokerAuthError,
   BrokerConnectionError,

@@ -2,24 +2,13 @@ import { cliEnvironment, hasCliCredentials } from '../integrations/index.js';
 import type { CliEnvironment } from '../integrations/index.js';
 import { ConnectionError } from '../integrations/connections/index.js';
 import type { UsableCredentials } from '../integrations/connections/index.js';
-import type { SandboxTokenClaims } from '../lib/sandbox-token/index.js';
+import type { IntegrationOperation, SandboxTokenClaims } from '../lib/sandbox-access/index.js';
 import {
   BrokerConnectionError,
   BrokerInputError,
   BrokerLookupError,
   BrokerScopeError,
 } from './errors.js';
-
-/** Operations a sandbox token must carry for the integration routes. */
-export const INTEGRATION_OPERATIONS = {
-  /** A CLI's credentials, fetched by the sandbox helper each time the CLI runs. */
-  credentials: 'integration:credentials',
-  /** Requests to an api integration through the broker, which adds the key server-side. */
-  proxy: 'api:proxy',
-} as const;
-
-export type IntegrationOperation =
-  (typeof INTEGRATION_OPERATIONS)[keyof typeof INTEGRATION_OPERATIONS];
 
 /** Where the broker opens a user's connection; `Connections` is one. */
 export interface IntegrationCredentialSource {

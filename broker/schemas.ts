@@ -1,9 +1,5 @@
 import { z } from 'zod';
-
-/** A stored credential's label: what a token's `aws:<name>` scope and `--name` refer to. */
-export const credentialNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, - and _ (at most 63)');
+import { credentialNameSchema } from '../lib/sandbox-access/index.js';
 
 // IAM role ARNs in every partition (aws, aws-cn, aws-us-gov); paths are allowed.
 const roleArn = z

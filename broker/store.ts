@@ -21,7 +21,7 @@ import type {
   GcpCredentialInput,
   ServiceAccountKey,
 } from './schemas.js';
-import type { CloudProviderName } from './tokens.js';
+import type { CloudProviderName } from '../lib/sandbox-access/index.js';
 
 /** What `GET /api/cloud/credentials` shows: settings, never the sealed part. */
 export interface CloudCredentialView {

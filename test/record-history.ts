@@ -11,7 +11,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config/index.js';
 import { createLogger } from '../lib/logging.js';
-import { startDynamiq } from '../lib/runtime/index.js';
+import { startDynamiq } from '../app/index.js';
 import { startFakeOpenAI } from './fakes/openai.js';
 import { FIXTURE_MASTER_KEY } from './fixtures/keys.js';
 import { readSse } from './helpers/sse.js';

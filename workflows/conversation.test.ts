@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversationIdFor, conversationWorkflowId } from '../bots/conversation-key.js';
-import type { ChatEvent, ConversationKey } from '../bots/chat-event.js';
+import { conversationIdFor, conversationWorkflowId } from '../lib/conversation/index.js';
+import type { ChatEvent, ConversationKey } from '../lib/conversation/index.js';
 import type { Client } from '@temporalio/client';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
 import type { FakeOpenAI } from '../test/fakes/openai.js';

@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { ChatEvent } from '../bots/chat-event.js';
+import type { ChatEvent } from '../lib/conversation/index.js';
 import { chatEventSignal, stateQuery } from './definitions.js';
 import type { ConversationInput, ConversationResult, ConversationState } from './definitions.js';
 import {

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ChatEvent, ConversationKey } from '../bots/chat-event.js';
+import type { ChatEvent, ConversationKey } from '../lib/conversation/index.js';
 
 /** Arguments of a conversation workflow run. Holds no secret: Temporal keeps it in history. */
 export interface ConversationInput {

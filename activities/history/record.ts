@@ -1,5 +1,5 @@
-import type { ChatEvent, ConversationKey } from '../../bots/chat-event.js';
-import { conversationWorkflowId } from '../../bots/conversation-key.js';
+import type { ChatEvent, ConversationKey } from '../../lib/conversation/index.js';
+import { conversationWorkflowId } from '../../lib/conversation/index.js';
 import type { Db } from '../../lib/db/index.js';
 import { Prisma } from '../../lib/db/index.js';
 import type { EventBus } from '../../lib/events/index.js';

@@ -1,15 +1,17 @@
-import { MCP_OPERATIONS } from '../mcp/index.js';
 import {
   INTEGRATION_OPERATIONS,
-  awsConfigFile,
+  MCP_OPERATIONS,
   brokerSandboxEnv,
+  mintSandboxToken,
+} from '../../lib/sandbox-access/index.js';
+import {
+  awsConfigFile,
   cliShims,
   configureSandboxCliShims,
   configureSandboxClouds,
-  mintSandboxToken,
   withCliShims,
   withGcpToken,
-} from '../../broker/index.js';
+} from './sandbox-setup.js';
 import { catalog, hasCliCredentials } from '../../integrations/index.js';
 import type { Db } from '../../lib/db/index.js';
 import type { Sandbox } from './types.js';

@@ -45,3 +45,12 @@ export type { RunCommandInput, CommandResult } from './command-activities.js';
 export { createSandboxProvider, HELPERS_DIR } from './from-config.js';
 export { CommandCredentials } from './command-credentials.js';
 export type { BrokerAccess, CommandSetup } from './command-credentials.js';
+export {
+  awsConfigFile,
+  cliShims,
+  configureSandboxCliShims,
+  configureSandboxClouds,
+  withCliShims,
+  withGcpToken,
+} from './sandbox-setup.js';
+export type { SandboxCloudSetup } from './sandbox-setup.js';

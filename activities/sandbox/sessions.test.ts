@@ -14,7 +14,7 @@ import { SandboxNotFoundError } from './errors.js';
 import { LocalSandboxProvider } from './local/local-provider.js';
 import { SandboxSessions } from './sessions.js';
 import { CommandCredentials } from './command-credentials.js';
-import { verifySandboxToken } from '../../lib/sandbox-token/index.js';
+import { verifySandboxToken } from '../../lib/sandbox-access/index.js';
 
 describe('one sandbox per conversation, recorded in the database', () => {
   let db: Database;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatEvent, ConversationKey } from '../chat-event.js';
+import type { ChatEvent, ConversationKey } from '../../lib/conversation/index.js';
 
 /** The portal user a web message comes from. */
 export interface WebUser {

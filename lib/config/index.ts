@@ -1,10 +1,4 @@
 import path from 'node:path';
-import { parseLocalServers } from '../../activities/mcp/local-servers.js';
-import type { McpSettings } from '../../activities/mcp/config.js';
-import { catalog, checkEndpointOverrides } from '../../integrations/index.js';
-import type { EndpointOverrides } from '../../integrations/index.js';
-import { oauthClientsFromEnv } from '../../integrations/connections/index.js';
-import type { OAuthClients } from '../../integrations/connections/index.js';
 import { envSchema } from './schema.js';
 import type { Env } from './schema.js';
 
@@ -18,6 +12,27 @@ export class ConfigError extends Error {
 }
 
 export type Role = 'api' | 'worker';
+
+/** MCP settings as plain values, in the shape mcp/'s createMcpRegistry takes. */
+export interface McpConfig {
+  defaultProvider: Env['MCP_DEFAULT_PROVIDER'];
+  sessionIdleMs: number;
+  toolsCacheTtlMs: number;
+  callTimeoutMs: number;
+  maxResultChars: number;
+  pipedream: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    projectId: string | undefined;
+    environment: Env['PIPEDREAM_ENVIRONMENT'];
+    apiUrl: string | undefined;
+    mcpUrl: string | undefined;
+    toolMode: Env['PIPEDREAM_TOOL_MODE'];
+  };
+  composio: { apiKey: string | undefined; apiUrl: string | undefined };
+  /** MCP_LOCAL_SERVERS parsed as JSON (an object of servers by app id), not yet checked. */
+  localServers: unknown;
+}
 
 /** The validated configuration every part receives; nothing else reads process.env. */
 export interface Config {
@@ -52,21 +67,14 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   sandbox: { provider: 'local' | 'e2b'; network: 'shared' | 'none'; idleTimeoutMs: number };
   e2b: { apiKey: string | undefined; templateId: string | undefined };
-  pipedream: {
-    clientId: string | undefined;
-    clientSecret: string | undefined;
-    projectId: string | undefined;
-    environment: Env['PIPEDREAM_ENVIRONMENT'];
-  };
-  composio: { apiKey: string | undefined; projectId: string | undefined };
-  /** MCP providers and limits, as activities/mcp's createMcpRegistry takes them. */
-  mcp: McpSettings;
+  /** MCP providers and limits; app/ checks the local servers against mcp/'s schema. */
+  mcp: McpConfig;
   /** The api as sandboxes reach it; undefined: the in-process api's address or publicUrl. */
   brokerUrl: string | undefined;
-  /** OAuth apps per integration, from OAUTH_<ID>_CLIENT_ID / OAUTH_<ID>_CLIENT_SECRET. */
-  oauthClients: OAuthClients;
-  /** From INTEGRATION_ENDPOINTS. */
-  endpointOverrides: EndpointOverrides;
+  /** OAUTH_<ID>_CLIENT_ID / OAUTH_<ID>_CLIENT_SECRET as set; app/ matches them to the catalog. */
+  oauthClientEnv: Record<string, string>;
+  /** INTEGRATION_ENDPOINTS parsed as JSON; app/ checks it against the catalog. */
+  integrationEndpoints: unknown;
   aws: { stsEndpoint: string | undefined; stsRegion: string };
   google: { tokenUrl: string; iamCredentialsUrl: string };
 }
@@ -98,31 +106,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       'SANDBOX_PROVIDER=e2b needs E2B_API_KEY and E2B_TEMPLATE_ID (the template built from e2b-template/)',
     );
   }
-  let oauthClients: OAuthClients = new Map();
-  let endpointOverrides: EndpointOverrides = {};
-  try {
-    // OAuth apps are configured per integration: OAUTH_GITHUB_CLIENT_ID, OAUTH_GITHUB_CLIENT_SECRET, ...
-    const oauthEnv = Object.fromEntries(
-      Object.entries(env).filter(([k]) => /^OAUTH_[A-Z0-9_]+_CLIENT_(ID|SECRET)$/.test(k)),
-    );
-    oauthClients = oauthClientsFromEnv(oauthEnv, catalog);
-  } catch (err) {
-    problems.push((err as Error).message);
-  }
-  try {
-    endpointOverrides = e.INTEGRATION_ENDPOINTS
-      ? (JSON.parse(e.INTEGRATION_ENDPOINTS) as EndpointOverrides)
-      : {};
-    checkEndpointOverrides(endpointOverrides, catalog);
-  } catch (err) {
-    problems.push(`INTEGRATION_ENDPOINTS ${(err as Error).message}`);
-  }
-  let localServers: McpSettings['localServers'] = {};
-  try {
-    localServers = parseLocalServers(e.MCP_LOCAL_SERVERS);
-  } catch (err) {
-    problems.push((err as Error).message);
-  }
+  // OAuth apps are configured per integration: OAUTH_GITHUB_CLIENT_ID, OAUTH_GITHUB_CLIENT_SECRET, ...
+  const oauthClientEnv = Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] =>
+        /^OAUTH_[A-Z0-9_]+_CLIENT_(ID|SECRET)$/.test(entry[0]) && entry[1] !== undefined,
+    ),
+  );
+  const integrationEndpoints = parseJson(
+    'INTEGRATION_ENDPOINTS',
+    e.INTEGRATION_ENDPOINTS,
+    problems,
+  );
+  const localServers = parseJson('MCP_LOCAL_SERVERS', e.MCP_LOCAL_SERVERS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -163,16 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       idleTimeoutMs: e.SANDBOX_IDLE_TIMEOUT_MS,
     },
     e2b: { apiKey: e.E2B_API_KEY, templateId: e.E2B_TEMPLATE_ID },
-    pipedream: {
-      clientId: e.PIPEDREAM_CLIENT_ID,
-      clientSecret: e.PIPEDREAM_CLIENT_SECRET,
-      projectId: e.PIPEDREAM_PROJECT_ID,
-      environment: e.PIPEDREAM_ENVIRONMENT,
-    },
-    composio: { apiKey: e.COMPOSIO_API_KEY, projectId: e.COMPOSIO_PROJECT_ID },
     brokerUrl: e.DYNAMIQ_BROKER_URL?.replace(/\/$/, ''),
-    oauthClients,
-    endpointOverrides,
+    oauthClientEnv,
+    integrationEndpoints,
     aws: { stsEndpoint: e.AWS_STS_ENDPOINT, stsRegion: e.AWS_STS_REGION },
     google: { tokenUrl: e.GOOGLE_TOKEN_URL, iamCredentialsUrl: e.GOOGLE_IAM_CREDENTIALS_URL },
     mcp: {
@@ -194,6 +183,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       localServers,
     },
   };
+}
+
+/** An optional JSON variable: undefined when unset, a problem line when it does not parse. */
+function parseJson(name: string, text: string | undefined, problems: string[]): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    problems.push(`${name} is not valid JSON: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 function isSecretName(name: string): boolean {

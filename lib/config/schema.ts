@@ -103,7 +103,6 @@ export const envSchema = z.object({
   PIPEDREAM_PROJECT_ID: optionalString,
   PIPEDREAM_ENVIRONMENT: z.enum(['development', 'production']).default('development'),
   COMPOSIO_API_KEY: optionalString,
-  COMPOSIO_PROJECT_ID: optionalString,
   /** Pipedream's REST API; override for a proxy or a test fake. Default https://api.pipedream.com. */
   PIPEDREAM_API_URL: optionalUrl,
   /** Pipedream's remote MCP server. Default https://remote.mcp.pipedream.net. */

@@ -5,14 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELPERS_DIR, LocalSandboxProvider } from '../../activities/sandbox/index.js';
 import type { LocalSandbox } from '../../activities/sandbox/index.js';
+import { configureSandboxClouds, withGcpToken } from '../../activities/sandbox/index.js';
 import {
   GCP_TOKEN_PATH,
   brokerSandboxEnv,
-  configureSandboxClouds,
   mintSandboxToken,
-  withGcpToken,
-} from '../../broker/index.js';
-import type { CloudGrant } from '../../broker/index.js';
+} from '../../lib/sandbox-access/index.js';
+import type { CloudGrant } from '../../lib/sandbox-access/index.js';
 import { startFakeSts } from '../fakes/aws-sts/index.js';
 import type { FakeSts } from '../fakes/aws-sts/index.js';
 import { startFakeGoogle } from '../fakes/google/index.js';

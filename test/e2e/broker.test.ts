@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintSandboxToken, serviceAccountClient } from '../../broker/index.js';
-import type { CloudGrant, CredentialProcessOutput, GcpAccessToken } from '../../broker/index.js';
-import { CLOCK_TOLERANCE_SECONDS } from '../../lib/sandbox-token/index.js';
+import { serviceAccountClient } from '../../broker/index.js';
+import type { CredentialProcessOutput, GcpAccessToken } from '../../broker/index.js';
+import { mintSandboxToken } from '../../lib/sandbox-access/index.js';
+import type { CloudGrant } from '../../lib/sandbox-access/index.js';
+import { CLOCK_TOLERANCE_SECONDS } from '../../lib/sandbox-access/index.js';
 import { startFakeSts } from '../fakes/aws-sts/index.js';
 import type { FakeSts } from '../fakes/aws-sts/index.js';
 import { startFakeGoogle } from '../fakes/google/index.js';

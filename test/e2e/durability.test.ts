@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../lib/config/index.js';
 import { createLogger } from '../../lib/logging.js';
-import { startDynamiq } from '../../lib/runtime/index.js';
-import type { RunningDynamiq } from '../../lib/runtime/index.js';
+import { startDynamiq } from '../../app/index.js';
+import type { RunningDynamiq } from '../../app/index.js';
 import { startFakeOpenAI } from '../fakes/openai.js';
 import type { FakeOpenAI } from '../fakes/openai.js';
 import { createTestDatabase } from '../helpers/postgres.js';
@@ -56,6 +56,8 @@ describe('a worker killed mid-turn', () => {
     };
     const config = loadConfig(env);
     api = await startDynamiq(config, new Set(['api']), createLogger('silent'));
+    // A worker on its own must be told where sandboxes reach the api.
+    env.DYNAMIQ_BROKER_URL = api.url!;
   });
 
   afterAll(async () => {

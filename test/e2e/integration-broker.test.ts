@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandCredentials } from '../../activities/sandbox/command-credentials.js';
 import { HELPERS_DIR, LocalSandboxProvider } from '../../activities/sandbox/index.js';
 import type { LocalSandbox } from '../../activities/sandbox/index.js';
-import { SHIM_DIR, mintSandboxToken } from '../../broker/index.js';
+import { SHIM_DIR, mintSandboxToken } from '../../lib/sandbox-access/index.js';
 import { startTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { startFakeKeyApi } from '../fakes/oauth/key-api.js';

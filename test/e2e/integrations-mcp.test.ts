@@ -3,8 +3,8 @@
 // account there. The real providers' code runs against local fakes of their REST APIs.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMcpRegistry } from '../../activities/mcp/index.js';
-import type { McpRegistry, McpSettings } from '../../activities/mcp/index.js';
+import { createMcpRegistry } from '../../mcp/index.js';
+import type { McpRegistry, McpSettings } from '../../mcp/index.js';
 import { catalog } from '../../integrations/index.js';
 import type { Database } from '../../lib/db/index.js';
 import { startFakeComposio } from '../fakes/composio/server.js';

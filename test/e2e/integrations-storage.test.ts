@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rotateKeysCommand } from '../../bin/commands/rotate-keys.js';
+import { rotateKeysCommand } from '../../app/commands/rotate-keys.js';
 import {
   Connections,
   cloudCredentialContext,

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { inject } from 'vitest';
 import { loadConfig } from '../../lib/config/index.js';
 import { createLogger } from '../../lib/logging.js';
-import { startDynamiq } from '../../lib/runtime/index.js';
-import type { RunningDynamiq } from '../../lib/runtime/index.js';
+import { startDynamiq } from '../../app/index.js';
+import type { RunningDynamiq } from '../../app/index.js';
 import { createTestDatabase } from './postgres.js';
 import { bearerFetch } from './http.js';
 

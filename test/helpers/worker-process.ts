@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../lib/config/index.js';
 import { createLogger } from '../../lib/logging.js';
-import { startDynamiq } from '../../lib/runtime/index.js';
+import { startDynamiq } from '../../app/index.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const config = loadConfig();

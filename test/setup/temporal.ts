@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedTemporal } from '../../lib/temporal/index.js';
-import { WORKFLOWS_PATH } from '../../lib/runtime/worker.js';
+import { WORKFLOWS_PATH } from '../../app/worker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -3,20 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../lib/db/index.js';
 import { HttpError } from './errors.js';
 import { findSession } from './sessions/index.js';
+import type { AuthUser } from './auth-user.js';
 
-export interface AuthUser {
-  id: string;
-  displayName: string;
-  role: 'admin' | 'member';
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    user: AuthUser;
-    /** Set when the request came with a portal session cookie. */
-    sessionTokenHash?: string;
-  }
-}
+export type { AuthUser } from './auth-user.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { McpRegistry } from '../../activities/mcp/index.js';
+import type { McpRegistry } from '../../mcp/index.js';
 import type { CredentialBroker } from '../../broker/index.js';
 import type { Connections } from '../../integrations/connections/index.js';
 import type { Db } from '../../lib/db/index.js';

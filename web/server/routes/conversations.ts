@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MAX_MESSAGE_CHARS } from '../../../bots/chat-event.js';
-import { conversationIdFor, conversationWorkflowId } from '../../../bots/conversation-key.js';
+import {
+  MAX_MESSAGE_CHARS,
+  conversationIdFor,
+  conversationWorkflowId,
+} from '../../../lib/conversation/index.js';
 import { deliverChatEvent } from '../../../bots/deliver.js';
 import { newWebConversationKey, webChatEvent } from '../../../bots/web/web-chat.js';
 import type { Conversation } from '../../../lib/db/index.js';

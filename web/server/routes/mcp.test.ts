@@ -1,15 +1,10 @@
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  LocalProvider,
-  MCP_OPERATIONS,
-  McpRegistry,
-  PROXY_ERRORS,
-} from '../../../activities/mcp/index.js';
+import { LocalProvider, McpRegistry, PROXY_ERRORS } from '../../../mcp/index.js';
 import { createLogger } from '../../../lib/logging.js';
-import { signSandboxToken } from '../../../lib/sandbox-token/index.js';
-import type { SandboxTokenSubject } from '../../../lib/sandbox-token/index.js';
+import { MCP_OPERATIONS, signSandboxToken } from '../../../lib/sandbox-access/index.js';
+import type { SandboxTokenSubject } from '../../../lib/sandbox-access/index.js';
 import { startFakeMcpServer } from '../../../test/fakes/mcp/fake-server.js';
 import { addTool, echoTool, slowTool } from '../../../test/fakes/mcp/tools.js';
 import { bearerAuth } from '../auth.js';

@@ -7,11 +7,11 @@ import {
   ProxyError,
   handleProxyRequest,
   toProxyError,
-} from '../../../activities/mcp/index.js';
-import type { McpErrorCode, McpRegistry } from '../../../activities/mcp/index.js';
+} from '../../../mcp/index.js';
+import type { McpErrorCode, McpRegistry } from '../../../mcp/index.js';
 import type { Logger } from '../../../lib/logging.js';
-import { SandboxTokenError, verifySandboxToken } from '../../../lib/sandbox-token/index.js';
-import type { SandboxTokenClaims } from '../../../lib/sandbox-token/index.js';
+import { SandboxTokenError, verifySandboxToken } from '../../../lib/sandbox-access/index.js';
+import type { SandboxTokenClaims } from '../../../lib/sandbox-access/index.js';
 // `request.user` is declared by auth.ts's augmentation of FastifyRequest.
 import type {} from '../auth.js';
 import { HttpError } from '../errors.js';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../../lib/db/index.js';
-import type { AuthUser } from '../auth.js';
+import type { AuthUser } from '../auth-user.js';
 import type { LoginLinkSubject } from './login-links.js';
 
 /** How long a portal session lasts, in milliseconds. */

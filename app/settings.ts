@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { ENDPOINT_FIELDS, catalog, checkEndpointOverrides } from '../integrations/index.js';
+import type { EndpointOverrides } from '../integrations/index.js';
+import { oauthClientsFromEnv } from '../integrations/connections/index.js';
+import type { OAuthClients } from '../integrations/connections/index.js';
+import { checkLocalServers } from '../mcp/index.js';
+import type { McpSettings } from '../mcp/index.js';
+import { ConfigError } from '../lib/config/index.js';
+import type { Config } from '../lib/config/index.js';
+
+/** What the parts need beyond the plain configuration, checked against the catalog. */
+export interface AppSettings {
+  /** OAuth apps per integration, from OAUTH_<ID>_CLIENT_ID / OAUTH_<ID>_CLIENT_SECRET. */
+  oauthClients: OAuthClients;
+  /** From INTEGRATION_ENDPOINTS. */
+  endpointOverrides: EndpointOverrides;
+  /** MCP providers and limits, as createMcpRegistry takes them. */
+  mcp: McpSettings;
+}
+
+const overridesSchema = z.record(z.string(), z.partialRecord(z.enum(ENDPOINT_FIELDS), z.string()), {
+  error: 'must be a JSON object of integration ids to {field: URL}',
+});
+
+/**
+ * Cross-checks the configuration against the integrations catalog and the MCP server schema,
+ * which lib/config does not know. Every problem is one line naming the variable; they are
+ * thrown together as a ConfigError, like lib/config's own.
+ */
+export function resolveSettings(config: Config): AppSettings {
+  const problems: string[] = [];
+  let oauthClients: OAuthClients = new Map();
+  try {
+    oauthClients = oauthClientsFromEnv(config.oauthClientEnv, catalog);
+  } catch (err) {
+    problems.push(...(err as Error).message.split('\n'));
+  }
+  let endpointOverrides: EndpointOverrides = {};
+  if (config.integrationEndpoints !== undefined) {
+    const parsed = overridesSchema.safeParse(config.integrationEndpoints);
+    if (!parsed.success) {
+      problems.push(`INTEGRATION_ENDPOINTS ${parsed.error.issues[0]!.message}`);
+    } else {
+      try {
+        checkEndpointOverrides(parsed.data, catalog);
+        endpointOverrides = parsed.data;
+      } catch (err) {
+        problems.push(`INTEGRATION_ENDPOINTS ${(err as Error).message}`);
+      }
+    }
+  }
+  let localServers: McpSettings['localServers'] = {};
+  try {
+    localServers = checkLocalServers(config.mcp.localServers);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { oauthClients, endpointOverrides, mcp: { ...config.mcp, localServers } };
+}

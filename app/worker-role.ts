@@ -1,0 +1,74 @@
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import {
+  CommandCredentials,
+  SandboxSessions,
+  createSandboxProvider,
+} from '../activities/sandbox/index.js';
+import type { Config } from '../lib/config/index.js';
+import type { Logger } from '../lib/logging.js';
+import { connectNative } from '../lib/temporal/index.js';
+import type { Core } from './core.js';
+import type { IntegrationServices } from './integration-services.js';
+import type { Shutdown } from './shutdown.js';
+import { createWorker } from './worker.js';
+
+/** How often the worker closes idle sandboxes and those of deleted conversations. */
+const REAP_EVERY_MS = 60_000;
+
+/**
+ * The worker role: the Temporal worker with every workflow and activity, and the sandbox
+ * reaper. `brokerUrl` is read per command: in one process the api binds after the worker.
+ */
+export async function startWorkerRole(opts: {
+  config: Config;
+  core: Core;
+  services: IntegrationServices;
+  brokerUrl: () => string;
+  log: Logger;
+  shutdown: Shutdown;
+  workflowBundle?: { code: string };
+}): Promise<Worker> {
+  const { config, core, log, shutdown } = opts;
+  const db = core.database.prisma;
+  const sandboxes = new SandboxSessions(db, createSandboxProvider(config), {
+    providerName: config.sandbox.provider,
+    idleTimeoutMs: config.sandbox.idleTimeoutMs,
+  });
+  const reaper = setInterval(() => {
+    sandboxes.reap().then(
+      ({ closed }) => closed.length && log.info({ closed }, 'closed idle or orphaned sandboxes'),
+      (err: unknown) => log.warn({ err }, 'sandbox reaper failed; will retry'),
+    );
+  }, REAP_EVERY_MS);
+  reaper.unref();
+  shutdown.add(async () => clearInterval(reaper));
+
+  const connection: NativeConnection = await connectNative(core.temporal);
+  shutdown.add(() => connection.close());
+  const worker = await createWorker({
+    connection,
+    namespace: core.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: {
+      db,
+      bus: core.bus,
+      llm: config.llm,
+      sandboxes,
+      commandCredentials: new CommandCredentials(db, {
+        jwtSecret: core.jwtSecret,
+        brokerUrl: opts.brokerUrl,
+      }),
+      mcp: opts.services.mcp,
+      connections: opts.services.connections,
+    },
+    dataConverter: core.dataConverter,
+    workflowBundle: opts.workflowBundle,
+  });
+  const running = worker.run();
+  shutdown.add(async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  });
+  log.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+  return worker;
+}
