@@ -1,6 +1,7 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import {
   CommandCredentials,
+  LocalSandboxProvider,
   SandboxSessions,
   createSandboxProvider,
 } from '../activities/sandbox/index.js';
@@ -10,7 +11,7 @@ import { connectNative } from '../lib/temporal/index.js';
 import type { Core } from './core.js';
 import type { IntegrationServices } from './integration-services.js';
 import type { Shutdown } from './shutdown.js';
-import { createWorker } from './worker.js';
+import { createWorker, workerIdentity } from './worker.js';
 
 /** How often the worker closes idle sandboxes and those of deleted conversations. */
 const REAP_EVERY_MS = 60_000;
@@ -30,7 +31,20 @@ export async function startWorkerRole(opts: {
 }): Promise<Worker> {
   const { config, core, log, shutdown } = opts;
   const db = core.database.prisma;
-  const sandboxes = new SandboxSessions(db, createSandboxProvider(config), {
+  if (config.sandbox.provider === 'local' && config.sandbox.network === 'shared') {
+    log.warn(
+      'SANDBOX_NETWORK=shared: sandboxes use the host network and reach its loopback services ' +
+        '(Temporal, the database) and cloud metadata endpoints; use proxied unless you must',
+    );
+  }
+  const provider = createSandboxProvider(config, { brokerUrl: opts.brokerUrl });
+  if (provider instanceof LocalSandboxProvider) {
+    provider.limitsInForce().then(
+      (limits) => log.info({ network: config.sandbox.network }, `local sandboxes: ${limits}`),
+      (err: unknown) => log.warn({ err }, 'local sandboxes are not usable on this host yet'),
+    );
+  }
+  const sandboxes = new SandboxSessions(db, provider, {
     providerName: config.sandbox.provider,
     idleTimeoutMs: config.sandbox.idleTimeoutMs,
   });
@@ -63,12 +77,13 @@ export async function startWorkerRole(opts: {
     },
     dataConverter: core.dataConverter,
     workflowBundle: opts.workflowBundle,
+    identity: workerIdentity(),
   });
   const running = worker.run();
   shutdown.add(async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
   });
-  log.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+  log.info({ taskQueue: config.temporal.taskQueue, identity: workerIdentity() }, 'worker started');
   return worker;
 }

@@ -1,9 +1,12 @@
 /**
- * Local (bubblewrap) sandbox figures: create + exec `true` + kill, warm exec latency, and
- * memory per sandbox, idle and while running a command.
+ * Local (bubblewrap) sandbox figures: create + exec `true` + kill, warm exec latency (default
+ * proxied network, and without network), memory per sandbox, idle and while running a
+ * command, and what the egress proxy adds to a request to a loopback server.
  *   npx tsx bench/sandbox.ts   (as root, like CI; needs bubblewrap and util-linux)
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,7 +81,13 @@ try {
   for (let i = 0; i < 5; i++) await sbx.exec('true');
   const warm: number[] = [];
   for (let i = 0; i < RUNS; i++) warm.push(await timed(() => sbx.exec('true')));
-  report('warm exec true', warm);
+  report('warm exec true (proxied)', warm);
+  const offline = await new LocalSandboxProvider({ root, network: 'none' }).create();
+  for (let i = 0; i < 5; i++) await offline.exec('true');
+  const warmNone: number[] = [];
+  for (let i = 0; i < RUNS; i++) warmNone.push(await timed(() => offline.exec('true')));
+  report('warm exec true (network none)', warmNone);
+  await offline.kill();
   const file: number[] = [];
   for (let i = 0; i < RUNS; i++) file.push(await timed(() => sbx.writeFile('f.txt', 'x')));
   report('writeFile (small)', file);
@@ -104,6 +113,52 @@ try {
   );
   await Promise.all(running);
   await Promise.all(idle.map((s) => s.kill()));
+  await proxyLatency();
 } finally {
   await fs.rm(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * One request to a loopback HTTP server, timed by curl itself (%{time_total}, so curl's own
+ * start-up is left out): directly from a sandbox on the host network, and from a proxied one
+ * through the egress proxy, as a plain-HTTP forward and through a CONNECT tunnel (the path
+ * an HTTPS request takes; TLS itself costs the same either way).
+ */
+async function proxyLatency() {
+  const server = createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}/`;
+  const loop = (curl: string) =>
+    `for i in $(seq ${RUNS}); do ${curl} -s -o /dev/null -w '%{time_total}\\n' ${url}; done`;
+  const samples = (stdout: string) =>
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => Number(line) * 1000);
+  try {
+    const shared = await new LocalSandboxProvider({ root, network: 'shared' }).create();
+    const proxied = await new LocalSandboxProvider({
+      root,
+      egress: { allow: [`127.0.0.1:${port}`] },
+    }).create();
+    const direct = samples((await shared.exec(loop('curl'))).stdout);
+    const forward = samples(
+      (await proxied.exec(loop(`curl --noproxy '' -x "$HTTP_PROXY"`))).stdout,
+    );
+    const tunnel = samples(
+      (await proxied.exec(loop(`curl --noproxy '' -p -x "$HTTP_PROXY"`))).stdout,
+    );
+    report('GET loopback, direct (shared net)', direct);
+    report('GET via egress proxy (forward)', forward);
+    report('GET via egress proxy (CONNECT)', tunnel);
+    const base = percentiles(direct).p50;
+    console.log(
+      `egress proxy adds p50 ${formatMs(percentiles(forward).p50 - base)} (forward), ` +
+        `${formatMs(percentiles(tunnel).p50 - base)} (CONNECT, as HTTPS)`,
+    );
+    await Promise.all([shared.kill(), proxied.kill()]);
+  } finally {
+    server.close();
+  }
 }

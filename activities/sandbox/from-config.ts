@@ -2,14 +2,22 @@ import path from 'node:path';
 import type { Config } from '../../lib/config/index.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
 import { E2BSandboxProvider } from './e2b/e2b-provider.js';
+import { destinationOfUrl, parseDestination } from './egress/policy.js';
 import { LocalSandboxProvider } from './local/local-provider.js';
 import type { SandboxProvider } from './types.js';
 
 /** The credential helpers and mcp-cli, the same files the E2B template installs. */
 export const HELPERS_DIR = path.join(PROJECT_ROOT, 'e2b-template/bin');
 
-/** The configured sandbox provider: bubblewrap under the data folder, or E2B's cloud. */
-export function createSandboxProvider(config: Config): SandboxProvider {
+/**
+ * The configured sandbox provider: bubblewrap under the data folder, or E2B's cloud.
+ * `brokerUrl` is read before each command: proxied sandboxes may reach that one address
+ * whatever it is (loopback in a one-process install).
+ */
+export function createSandboxProvider(
+  config: Config,
+  opts: { brokerUrl?: () => string } = {},
+): SandboxProvider {
   const s = config.sandbox;
   if (s.provider === 'e2b') {
     return new E2BSandboxProvider({
@@ -19,8 +27,37 @@ export function createSandboxProvider(config: Config): SandboxProvider {
     });
   }
   return new LocalSandboxProvider({
-    root: path.join(config.dataDir, 'sandboxes'),
+    root: s.dir,
+    diskBytes: s.diskBytes,
     network: s.network,
+    sandboxLimits: { memoryBytes: s.memoryBytes, maxProcesses: s.maxProcesses, cpus: s.cpus },
+    egress: {
+      allow: s.egressAllow,
+      allowPerCommand: () => {
+        const broker = opts.brokerUrl?.() ?? config.brokerUrl;
+        const d = broker ? destinationOfUrl(broker) : undefined;
+        return d ? [d] : [];
+      },
+      deny: productDestinations(config),
+      domains: s.egressDomains,
+    },
     readOnlyBinds: [{ source: HELPERS_DIR, target: '/opt/dynamiq/bin', onPath: true }],
   });
+}
+
+/** The product's own Temporal server and database, refused even on a public address. */
+function productDestinations(config: Config): string[] {
+  const out: string[] = [];
+  if (config.temporal.address && parseDestination(config.temporal.address)) {
+    out.push(config.temporal.address);
+  }
+  if (config.databaseUrl) {
+    try {
+      const u = new URL(config.databaseUrl);
+      if (u.hostname) out.push(`${u.hostname}:${u.port || 5432}`);
+    } catch {
+      // Not a URL (a key=value connection string): nothing to add.
+    }
+  }
+  return out.filter((d) => parseDestination(d) !== undefined);
 }

@@ -23,11 +23,21 @@ export { DEFAULT_OUTPUT_LIMITS } from './output.js';
 export type { OutputLimits } from './output.js';
 export { HOME_DIR, WORK_DIR } from './exec-options.js';
 export { LocalSandboxProvider } from './local/local-provider.js';
+export {
+  EgressPolicy,
+  canonicalHost,
+  classifyAddress,
+  destinationOfUrl,
+  parseDestination,
+} from './egress/index.js';
+export type { AddressClass, EgressConnection, EgressDecision } from './egress/index.js';
 export type { LocalSandbox } from './local/local-sandbox.js';
 export type {
   LocalSandboxLimits,
   LocalSandboxProviderOptions,
   ReadOnlyBind,
+  SandboxNetwork,
+  EgressOptions,
 } from './local/options.js';
 export { E2BSandboxProvider } from './e2b/e2b-provider.js';
 export type { E2BSandbox } from './e2b/e2b-sandbox.js';

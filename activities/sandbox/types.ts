@@ -1,3 +1,5 @@
+import type { EgressConnection } from './egress/proxy.js';
+
 /** One piece of a running command's output, delivered as it arrives. */
 export interface OutputChunk {
   stream: 'stdout' | 'stderr';
@@ -32,6 +34,11 @@ export interface ExecResult {
   durationMs: number;
   /** True when the command was killed because it ran past `timeoutMs`. */
   timedOut: boolean;
+  /**
+   * Every connection the command opened through its egress proxy (local `proxied` sandboxes),
+   * allowed or refused; `dropped` counts those past the per-command bound.
+   */
+  network?: { connections: EgressConnection[]; dropped: number };
 }
 
 export interface FileEntry {

@@ -1,13 +1,17 @@
 import path from 'node:path';
+import { DynamiqError } from '../errors/index.js';
 import { envSchema } from './schema.js';
 import type { Env } from './schema.js';
 
-/** Thrown when the environment does not describe a runnable configuration. */
-export class ConfigError extends Error {
+/**
+ * Thrown when the environment does not describe a runnable configuration; `problems` has one
+ * line per variable to fix.
+ */
+export class ConfigError extends DynamiqError {
   override readonly name = 'ConfigError';
-  readonly code = 'dynamiq.config_invalid';
+  declare readonly code: 'dynamiq.config.invalid';
   constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
+    super('dynamiq.config.invalid', problems.join('\n'), { status: 500 });
   }
 }
 
@@ -65,7 +69,23 @@ export interface Config {
   jwtSecret: string | undefined;
   eventBus: 'memory' | 'postgres' | undefined;
   logLevel: Env['LOG_LEVEL'];
-  sandbox: { provider: 'local' | 'e2b'; network: 'shared' | 'none'; idleTimeoutMs: number };
+  sandbox: {
+    provider: 'local' | 'e2b';
+    network: 'proxied' | 'shared' | 'none';
+    /** `host:port` destinations allowed whatever their address (SANDBOX_EGRESS_ALLOW). */
+    egressAllow: string[];
+    /** Domains a proxied sandbox may reach; undefined: the public internet. */
+    egressDomains: string[] | undefined;
+    /** Folder of the local sandboxes, absolute. */
+    dir: string;
+    /** Each sandbox's filesystem size in bytes; 0: plain folders. */
+    diskBytes: number;
+    /** Per-sandbox limits, enforced by cgroup where the host allows it. */
+    memoryBytes: number;
+    maxProcesses: number;
+    cpus: number;
+    idleTimeoutMs: number;
+  };
   e2b: { apiKey: string | undefined; templateId: string | undefined };
   /** MCP providers and limits; app/ checks the local servers against mcp/'s schema. */
   mcp: McpConfig;
@@ -156,6 +176,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sandbox: {
       provider: e.SANDBOX_PROVIDER,
       network: e.SANDBOX_NETWORK,
+      egressAllow: splitList(e.SANDBOX_EGRESS_ALLOW) ?? [],
+      egressDomains: splitList(e.SANDBOX_EGRESS_DOMAINS),
+      dir: path.resolve(cwd, e.SANDBOX_DIR ?? path.join(e.DYNAMIQ_DATA_DIR, 'sandboxes')),
+      diskBytes: e.SANDBOX_DISK_MB * 1024 * 1024,
+      memoryBytes: e.SANDBOX_MEMORY_MB * 1024 * 1024,
+      maxProcesses: e.SANDBOX_MAX_PROCESSES,
+      cpus: e.SANDBOX_CPUS,
       idleTimeoutMs: e.SANDBOX_IDLE_TIMEOUT_MS,
     },
     e2b: { apiKey: e.E2B_API_KEY, templateId: e.E2B_TEMPLATE_ID },
@@ -183,6 +210,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       localServers,
     },
   };
+}
+
+/** A comma-separated variable as its non-empty items; undefined when unset. */
+function splitList(text: string | undefined): string[] | undefined {
+  return text
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
 }
 
 /** An optional JSON variable: undefined when unset, a problem line when it does not parse. */

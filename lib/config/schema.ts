@@ -88,8 +88,52 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `local` (bubblewrap, default) or `e2b` (needs E2B_API_KEY and E2B_TEMPLATE_ID). */
   SANDBOX_PROVIDER: z.enum(['local', 'e2b']).default('local'),
-  /** Local sandboxes' network: `shared` (default; CLIs and the broker need it) or `none`. */
-  SANDBOX_NETWORK: z.enum(['shared', 'none']).default('shared'),
+  /**
+   * Local sandboxes' network. `proxied` (default): a private network namespace whose only way
+   * out is the worker's egress proxy (HTTP CONNECT and SOCKS5), which refuses loopback,
+   * private, link-local, CGNAT, ULA and metadata addresses after resolving names, allows the
+   * broker, and records every connection. `shared`: the host's network (loopback services and
+   * metadata endpoints included; warned at start-up). `none`: loopback only.
+   */
+  SANDBOX_NETWORK: z.enum(['proxied', 'shared', 'none']).default('proxied'),
+  /**
+   * Comma-separated `host:port` destinations a proxied sandbox reaches even on a private or
+   * loopback address (an internal registry, a self-hosted Git). Loopback ones also appear at
+   * the same address inside the sandbox. Unset: none besides the broker.
+   */
+  SANDBOX_EGRESS_ALLOW: optionalString.pipe(
+    z
+      .string()
+      .refine(
+        (v) =>
+          v.split(',').every((d) => /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]@]+):\d{1,5}$/.test(d.trim())),
+        { message: 'must be comma-separated host:port entries (IPv6 in brackets)' },
+      )
+      .optional(),
+  ),
+  /**
+   * Comma-separated domains a proxied sandbox may reach (each with its subdomains), e.g.
+   * `github.com,amazonaws.com`. Unset: the whole public internet.
+   */
+  SANDBOX_EGRESS_DOMAINS: optionalString,
+  /**
+   * Size of each local sandbox's own filesystem (home and /work, a loop-mounted sparse ext4
+   * image, so a full sandbox gets ENOSPC and the data folder's disk does not fill), in MiB.
+   * Needs a root worker; 0 keeps plain folders. Default 4096.
+   */
+  SANDBOX_DISK_MB: z.coerce
+    .number()
+    .int()
+    .refine((n) => n === 0 || n >= 16, 'must be 0 or at least 16')
+    .default(4096),
+  /** Folder of the local sandboxes, e.g. on another disk than the data. Default DYNAMIQ_DATA_DIR/sandboxes. */
+  SANDBOX_DIR: optionalString,
+  /** Memory of one local sandbox as a whole (all its processes, by cgroup), in MiB. Default 2048. */
+  SANDBOX_MEMORY_MB: z.coerce.number().int().min(32).default(2048),
+  /** Processes and threads of one local sandbox at once (by cgroup). Default 512. */
+  SANDBOX_MAX_PROCESSES: z.coerce.number().int().min(8).default(512),
+  /** CPU of one local sandbox, in cores (by cgroup), e.g. 0.5. Default 1. */
+  SANDBOX_CPUS: z.coerce.number().positive().max(1024).default(1),
   /** A sandbox unused this long is closed, in milliseconds. Default 30 minutes. */
   SANDBOX_IDLE_TIMEOUT_MS: z.coerce
     .number()

@@ -3,7 +3,11 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HELPERS_DIR, LocalSandboxProvider } from '../../activities/sandbox/index.js';
+import {
+  HELPERS_DIR,
+  LocalSandboxProvider,
+  destinationOfUrl,
+} from '../../activities/sandbox/index.js';
 import type { LocalSandbox } from '../../activities/sandbox/index.js';
 import { configureSandboxClouds, withGcpToken } from '../../activities/sandbox/index.js';
 import {
@@ -79,7 +83,12 @@ beforeAll(async () => {
   await chmod(dataDir, 0o711);
   sbx = await new LocalSandboxProvider({
     root: path.join(dataDir, 'sandboxes'),
-    network: 'shared',
+    // The default network: the broker allowed as production allows it (read per command),
+    // the fakes of STS and Google allowed as an operator would allow an internal endpoint.
+    egress: {
+      allow: [destinationOfUrl(sts.url)!, destinationOfUrl(google.url)!],
+      allowPerCommand: () => [destinationOfUrl(h.url)!],
+    },
     readOnlyBinds: [{ source: HELPERS_DIR, target: '/opt/dynamiq/bin', onPath: true }],
     output: { headBytes: 1024 * 1024, tailBytes: 1024 * 1024 },
   }).create();
@@ -112,9 +121,30 @@ describe('cloud CLIs in a sandbox get credentials from the broker', () => {
     });
   });
 
+  it('reaches the broker and STS through the egress proxy when loopback is not exempt, and records both', async () => {
+    const r = await run(callerIdentity(), await token([{ provider: 'aws' }]), {
+      NO_PROXY: '',
+      no_proxy: '',
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const broker = new URL(h.url);
+    const sent = r.network!.connections.map((c) => [c.protocol, `${c.host}:${c.port}`, c.allowed]);
+    // The credential helper's POSTs to the broker (the CLI may run it more than once), then
+    // the CLI's call to STS: all plain-HTTP forwards through the proxy, none through a bridge.
+    expect(new Set(sent.map((c) => JSON.stringify(c)))).toEqual(
+      new Set([
+        JSON.stringify(['http', `${broker.hostname}:${broker.port}`, true]),
+        JSON.stringify(['http', new URL(sts.url).host, true]),
+      ]),
+    );
+    expect(sent.at(-1)).toEqual(['http', new URL(sts.url).host, true]);
+  });
+
   it('gcloud uses the token the helper wrote to its access-token file', async () => {
     const r = await run(
-      withGcpToken('gcloud projects describe dynamiq-test --format=json'),
+      withGcpToken(
+        `gcloud projects describe dynamiq-test --format=json; stat -c %a ${GCP_TOKEN_PATH} >&2`,
+      ),
       await token([{ provider: 'gcp', name: 'ops' }]),
       { CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER: `${google.url}/` },
     );
@@ -124,8 +154,7 @@ describe('cloud CLIs in a sandbox get credentials from the broker', () => {
       path: '/v1/projects/dynamiq-test',
       serviceAccount: USER_SA,
     });
-    const mode = await sbx.exec(`stat -c %a ${GCP_TOKEN_PATH}`);
-    expect(mode.stdout.trim()).toBe('600');
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('600');
   });
 
   it('refuses forged, expired and out-of-scope tokens inside the sandbox, and audits each', async () => {
@@ -187,8 +216,28 @@ describe('cloud CLIs in a sandbox get credentials from the broker', () => {
         { stdin: `${patterns.join('\n')}\n`, timeoutMs: 120_000 },
       );
     expect((await scan(secrets)).stdout).toBe('scanned\n');
-    // The same scan finds what the helpers wrote, so it would find a secret if one were there.
-    const written = (await sbx.readFile(GCP_TOKEN_PATH)).toString();
-    expect((await scan([written])).stdout).toBe(`${GCP_TOKEN_PATH}\nscanned\n`);
+  });
+
+  it('leaves no token or credential file after a command, even one that was SIGKILLed', async () => {
+    const t = await token([{ provider: 'gcp', name: 'ops' }]);
+    // The helper writes gcloud's token; the command shows it is there (the same search that
+    // follows finds it while the command runs), then kills itself with SIGKILL.
+    const killed = await run(
+      withGcpToken(
+        `cat ${GCP_TOKEN_PATH}; echo; grep -rlF "$(cat ${GCP_TOKEN_PATH})" /home 2>/dev/null; kill -9 $$`,
+      ),
+      t,
+    );
+    expect(killed.exitCode).toBe(128 + 9);
+    const [written, foundAt] = killed.stdout.trim().split('\n');
+    expect(google.issued.has(written!)).toBe(true);
+    expect(foundAt).toBe(GCP_TOKEN_PATH);
+    const after = await sbx.exec(
+      `ls -A ${GCP_TOKEN_PATH.replace(/\/[^/]*$/, '')} | wc -l; ls -A /tmp | wc -l; ` +
+        'grep -rlF -f - / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev ' +
+        '--exclude-dir=usr 2>/dev/null; echo scanned',
+      { stdin: `${written}\n`, timeoutMs: 120_000 },
+    );
+    expect(after.stdout).toBe('0\n0\nscanned\n');
   });
 });

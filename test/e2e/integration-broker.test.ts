@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandCredentials } from '../../activities/sandbox/command-credentials.js';
-import { HELPERS_DIR, LocalSandboxProvider } from '../../activities/sandbox/index.js';
+import {
+  HELPERS_DIR,
+  LocalSandboxProvider,
+  destinationOfUrl,
+} from '../../activities/sandbox/index.js';
 import type { LocalSandbox } from '../../activities/sandbox/index.js';
 import { SHIM_DIR, mintSandboxToken } from '../../lib/sandbox-access/index.js';
 import { startTestApp } from '../helpers/app.js';
@@ -103,7 +107,8 @@ beforeAll(async () => {
   await chmod(dataDir, 0o711);
   sbx = await new LocalSandboxProvider({
     root: path.join(dataDir, 'sandboxes'),
-    network: 'shared',
+    // The default network, with the broker allowed as production allows it.
+    egress: { allowPerCommand: () => [destinationOfUrl(app.url)!] },
     readOnlyBinds: [{ source: HELPERS_DIR, target: '/opt/dynamiq/bin', onPath: true }],
   }).create();
   credentials = new CommandCredentials(app.database.prisma, {

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { GCP_TOKEN_PATH } from '../../../lib/sandbox-access/index.js';
 import { HOME_DIR, WORK_DIR } from '../exec-options.js';
 import type { ResolvedLocalOptions } from './options.js';
 
@@ -9,6 +11,19 @@ export interface SandboxPaths {
   work: string;
   passwd: string;
   group: string;
+}
+
+/** Where a proxied sandbox sees its egress sockets, and the loopback ports they are relayed to. */
+export const EGRESS_MOUNT = '/run/dynamiq-egress';
+export const HTTP_PROXY_PORT = 3128;
+export const SOCKS_PROXY_PORT = 1080;
+
+/** One command's egress, as the sandbox sees it: the proxy's sockets and the loopback bridges. */
+export interface SandboxEgress {
+  /** Host folder holding http.sock, socks.sock and one socket per bridge. */
+  dir: string;
+  /** Loopback addresses inside the sandbox relayed to a socket in `dir`. */
+  bridges: Array<{ address: string; port: number; socketName: string }>;
 }
 
 /** The uid and gid commands run as inside every sandbox. */
@@ -63,7 +78,7 @@ export function presentEtcEntries(): string[] {
  * - oom_score_adj 1000 makes the kernel kill sandbox processes first if the host runs out
  *   of memory anyway.
  */
-function sandboxInit(opts: ResolvedLocalOptions): string {
+function sandboxInit(opts: ResolvedLocalOptions, egress: SandboxEgress | undefined): string {
   const { limits } = opts;
   const kib = (bytes: number) => Math.max(1, Math.floor(bytes / 1024));
   return [
@@ -71,8 +86,43 @@ function sandboxInit(opts: ResolvedLocalOptions): string {
     `ulimit -u ${limits.maxProcesses} -d ${kib(limits.memoryBytes)} -t ${limits.cpuSeconds} ` +
       `-f ${kib(limits.fileSizeBytes)} -n ${limits.openFiles} -c 0 || exit 125`,
     'echo 1000 > /proc/self/oom_score_adj',
+    ...(egress ? egressRelays(opts.egress.socatPath, egress) : []),
     'exec /bin/bash -c "$1"',
   ].join('\n');
+}
+
+/**
+ * socat relays from the sandbox's loopback to the sockets bound in, as sandbox-runtime does
+ * on Linux. They die with the command (the pid namespace goes when its first process does).
+ * The command starts once every relay listens: the loop reads /proc/net/tcp with a builtin,
+ * so waiting costs no process.
+ */
+function egressRelays(socat: string, egress: SandboxEgress): string[] {
+  const relays = [
+    { address: '127.0.0.1', port: HTTP_PROXY_PORT, socketName: 'http.sock' },
+    { address: '127.0.0.1', port: SOCKS_PROXY_PORT, socketName: 'socks.sock' },
+    ...egress.bridges,
+  ];
+  const listening = relays.map((r) => {
+    const hexAddress = r.address
+      .split('.')
+      .reverse()
+      .map((b) => Number(b).toString(16).padStart(2, '0'))
+      .join('')
+      .toUpperCase();
+    const hexPort = r.port.toString(16).padStart(4, '0').toUpperCase();
+    return `[[ "\${t[*]}" == *"${hexAddress}:${hexPort} 00000000:0000 0A"* ]]`;
+  });
+  return [
+    ...relays.map(
+      (r) =>
+        `${socat} TCP4-LISTEN:${r.port},bind=${r.address},fork,reuseaddr,backlog=4096 ` +
+        `UNIX-CONNECT:${EGRESS_MOUNT}/${r.socketName} </dev/null >/dev/null 2>&1 &`,
+    ),
+    `w=0; until mapfile -t t </proc/net/tcp; ${listening.join(' && ')}; do`,
+    "  ((++w < 100000)) || { echo 'dynamiq: the network relay did not start' >&2; exit 125; }",
+    'done; unset w t',
+  ];
 }
 
 export interface BwrapInvocation {
@@ -87,7 +137,7 @@ export function buildBwrapInvocation(
   opts: ResolvedLocalOptions,
   paths: SandboxPaths,
   etcEntries: string[],
-  exec: { cwd: string; env: Record<string, string>; command: string },
+  exec: { cwd: string; env: Record<string, string>; command: string; egress?: SandboxEgress },
 ): BwrapInvocation {
   const uid = String(SANDBOX_UID);
   // prettier-ignore
@@ -119,19 +169,52 @@ export function buildBwrapInvocation(
     '--ro-bind', paths.passwd, '/etc/passwd',
     '--ro-bind', paths.group, '/etc/group',
     '--bind', paths.home, HOME_DIR,
+    // gcloud's token file lives on a tmpfs of this command alone: gone when it ends, even by
+    // SIGKILL, never in the persistent home.
+    '--perms', '0700', '--size', String(1024 * 1024), '--tmpfs', path.posix.dirname(GCP_TOKEN_PATH),
     '--bind', paths.work, WORK_DIR,
     ...opts.readOnlyBinds.flatMap((b) => ['--ro-bind', b.source, b.target]),
+    ...(exec.egress ? ['--ro-bind', exec.egress.dir, EGRESS_MOUNT] : []),
     '--chdir', exec.cwd,
     '--clearenv',
-    ...Object.entries(sandboxEnv(opts, exec.env)).flatMap(([k, v]) => ['--setenv', k, v]),
+    ...Object.entries(sandboxEnv(opts, exec.env, exec.egress !== undefined)).flatMap(([k, v]) => [
+      '--setenv', k, v,
+    ]),
   ];
-  const command = ['/bin/bash', '-c', sandboxInit(opts), 'sandbox-init', exec.command];
+  const init = sandboxInit(opts, exec.egress);
+  const command = ['/bin/bash', '-c', init, 'sandbox-init', exec.command];
   return { options, command };
 }
 
-function sandboxEnv(opts: ResolvedLocalOptions, callerEnv: Record<string, string>) {
+/**
+ * Every proxy variable in both spellings (curl reads only lowercase http_proxy, Go and Python
+ * either). socks5h: the proxy resolves names, since the sandbox has no DNS. Loopback stays
+ * direct, so servers a command starts inside, and the bridged broker, are reached as usual.
+ */
+function proxyEnv(): Record<string, string> {
+  const http = `http://127.0.0.1:${HTTP_PROXY_PORT}`;
+  const values = {
+    HTTP_PROXY: http,
+    HTTPS_PROXY: http,
+    ALL_PROXY: `socks5h://127.0.0.1:${SOCKS_PROXY_PORT}`,
+    NO_PROXY: 'localhost,127.0.0.1,::1',
+  };
+  return Object.fromEntries(
+    Object.entries(values).flatMap(([k, v]) => [
+      [k, v],
+      [k.toLowerCase(), v],
+    ]),
+  );
+}
+
+function sandboxEnv(
+  opts: ResolvedLocalOptions,
+  callerEnv: Record<string, string>,
+  proxied: boolean,
+) {
   const extraPath = opts.readOnlyBinds.filter((b) => b.onPath).map((b) => b.target);
   return {
+    ...(proxied ? proxyEnv() : {}),
     PATH: [...extraPath, '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
     HOME: HOME_DIR,
     USER: 'user',

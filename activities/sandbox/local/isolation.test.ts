@@ -57,7 +57,8 @@ describe('local sandbox isolation, seen from inside', () => {
     const sbx = await provider().create();
     const keyPath = path.join(dataDir, 'master.key');
     const r = await sbx.exec(`ls -A /; cat ${keyPath}; echo "key=$?"; ls -A /root; echo "root=$?"`);
-    const top = r.stdout.split('\n').slice(0, 10);
+    const top = r.stdout.split('\n').slice(0, 11);
+    // /run holds only the egress proxy's sockets (network "proxied", the default).
     expect(top).toEqual([
       'bin',
       'dev',
@@ -66,6 +67,7 @@ describe('local sandbox isolation, seen from inside', () => {
       'lib',
       'lib64',
       'proc',
+      'run',
       'sbin',
       'tmp',
       'usr',
@@ -135,17 +137,21 @@ describe('local sandbox isolation, seen from inside', () => {
     await sbx.kill();
   });
 
-  it('reaches the host loopback only with network "shared"', async () => {
+  it('reaches the host loopback only with network "shared", never with "proxied" or "none"', async () => {
     const server = createServer((_req, res) => res.end('pong'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     const probe = `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3`;
     try {
-      const closed = await provider().create();
+      const proxied = await provider().create();
+      const none = await provider({ network: 'none' }).create();
       const shared = await provider({ network: 'shared' }).create();
-      expect((await closed.exec(probe)).stdout).not.toContain('pong');
+      expect((await proxied.exec(probe)).stdout).not.toContain('pong');
+      const offline = await none.exec(`${probe}; echo; env | grep -ci _proxy=`);
+      expect(offline.stdout).not.toContain('pong');
+      expect(offline.stdout.trim()).toBe('0');
       expect((await shared.exec(probe)).stdout).toContain('pong');
-      await Promise.all([closed.kill(), shared.kill()]);
+      await Promise.all([proxied.kill(), none.kill(), shared.kill()]);
     } finally {
       server.close();
     }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { access, chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -12,6 +12,9 @@ import {
 import type { CreateSandboxOptions, SandboxProvider } from '../types.js';
 import { presentEtcEntries, SANDBOX_UID } from './bwrap-args.js';
 import type { SandboxPaths } from './bwrap-args.js';
+import { describeCgroups, detectCgroups } from './cgroups.js';
+import { DISK_MOUNT, createDisk, hasDisk, mountDisk, unmountDisk } from './disk.js';
+import type { CgroupSupport } from './cgroups.js';
 import { LocalSandbox } from './local-sandbox.js';
 import { resolveLocalOptions } from './options.js';
 import type { LocalSandboxProviderOptions, ResolvedLocalOptions } from './options.js';
@@ -41,6 +44,7 @@ export class LocalSandboxProvider implements SandboxProvider {
   private readonly opts: ResolvedLocalOptions;
   private readonly etcEntries = presentEtcEntries();
   private ready: Promise<void> | undefined;
+  private cgroupSupport: CgroupSupport = { kind: 'none', reason: 'not checked yet' };
 
   constructor(options: LocalSandboxProviderOptions) {
     this.opts = resolveLocalOptions(options);
@@ -53,10 +57,24 @@ export class LocalSandboxProvider implements SandboxProvider {
       throw new SandboxInputError('Sandbox metadata must map strings to strings.');
     }
     const id = `lsb-${randomBytes(8).toString('hex')}`;
-    const paths = this.pathsOf(id);
+    const dir = path.join(this.opts.root, id);
     // Traversable but not listable: bwrap, running as the sandbox uid, must reach the
     // folders it binds, while nobody else learns which sandboxes exist.
-    await mkdir(paths.dir, { mode: 0o711 });
+    await mkdir(dir, { mode: 0o711 });
+    if (this.opts.diskBytes > 0) {
+      try {
+        await createDisk(dir, this.opts.diskBytes);
+      } catch (err) {
+        await unmountDisk(dir).catch(() => {});
+        await rm(dir, { recursive: true, force: true });
+        throw new SandboxUnavailableError(
+          `Cannot create the sandbox's ${this.opts.diskBytes}-byte filesystem (${String(err)}); ` +
+            'it needs loop devices and mkfs.ext4, or set diskBytes to 0 (SANDBOX_DISK_MB=0).',
+          { cause: err },
+        );
+      }
+    }
+    const paths = this.pathsOf(id);
     await mkdir(path.dirname(paths.passwd), { mode: 0o755 });
     await writeFile(paths.passwd, `${PASSWD}\n`, { mode: 0o644 });
     await writeFile(paths.group, `${GROUP}\n`, { mode: 0o644 });
@@ -66,7 +84,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     }
     const record = { id, createdAt: new Date().toISOString(), metadata: metadata.data };
     await writeFile(path.join(paths.dir, 'sandbox.json'), JSON.stringify(record), { mode: 0o600 });
-    return new LocalSandbox(id, this.opts, paths, this.etcEntries);
+    return new LocalSandbox(id, this.opts, paths, this.etcEntries, this.cgroupSupport);
   }
 
   async connect(id: string): Promise<LocalSandbox> {
@@ -84,15 +102,24 @@ export class LocalSandboxProvider implements SandboxProvider {
     if (!record.success || record.data.id !== id) {
       throw new SandboxNotFoundError(id, `Sandbox ${id} has a damaged record; create a new one.`);
     }
-    return new LocalSandbox(id, this.opts, paths, this.etcEntries);
+    // After a host restart the image is there but no longer mounted.
+    if (hasDisk(paths.dir)) await mountDisk(paths.dir);
+    return new LocalSandbox(id, this.opts, paths, this.etcEntries, this.cgroupSupport);
+  }
+
+  /** One line for the start-up log: which limits are in force on this host. */
+  async limitsInForce(): Promise<string> {
+    await this.prepare();
+    return describeCgroups(this.cgroupSupport, this.opts.sandboxLimits);
   }
 
   private pathsOf(id: string): SandboxPaths {
     const dir = path.join(this.opts.root, id);
+    const data = hasDisk(dir) ? path.join(dir, DISK_MOUNT) : dir;
     return {
       dir,
-      home: path.join(dir, 'home'),
-      work: path.join(dir, 'work'),
+      home: path.join(data, 'home'),
+      work: path.join(data, 'work'),
       passwd: path.join(dir, 'etc', 'passwd'),
       group: path.join(dir, 'etc', 'group'),
     };
@@ -116,6 +143,20 @@ export class LocalSandboxProvider implements SandboxProvider {
         { cause: err },
       );
     }
+    if (this.opts.network === 'proxied') {
+      try {
+        await access(this.opts.egress.socatPath, fsConstants.X_OK);
+      } catch (err) {
+        throw new SandboxUnavailableError(
+          `${this.opts.egress.socatPath} is missing; network "proxied" relays the egress proxy ` +
+            'with it: apt-get install socat.',
+          { cause: err },
+        );
+      }
+    }
+    this.cgroupSupport = this.opts.cgroups
+      ? await detectCgroups()
+      : { kind: 'none', reason: 'cgroups turned off' };
     await mkdir(this.opts.root, { recursive: true, mode: 0o711 });
     if (this.opts.hostUid === undefined) return;
     await chmod(this.opts.root, 0o711);

@@ -1,16 +1,24 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { canonicalHost } from '../egress/address.js';
+import { EgressPolicy, parseDestination } from '../egress/policy.js';
+import { EgressProxy } from '../egress/proxy.js';
 import {
   SandboxFileNotFoundError,
   SandboxFileTooLargeError,
   SandboxInputError,
   SandboxNotFoundError,
+  SandboxUnavailableError,
 } from '../errors.js';
 import { resolveExecOptions, resolveSandboxPath } from '../exec-options.js';
 import type { OutputLimits } from '../output.js';
 import type { ExecOptions, ExecResult, FileEntry, Sandbox } from '../types.js';
-import { buildBwrapInvocation } from './bwrap-args.js';
-import type { SandboxPaths } from './bwrap-args.js';
+import { buildBwrapInvocation, HTTP_PROXY_PORT, SOCKS_PROXY_PORT } from './bwrap-args.js';
+import type { SandboxEgress, SandboxPaths } from './bwrap-args.js';
+import { enterableCgroups, removeCgroups } from './cgroups.js';
+import { unmountDisk } from './disk.js';
+import type { CgroupSupport } from './cgroups.js';
 import type { ResolvedLocalOptions } from './options.js';
 import { runBwrap } from './run.js';
 import type { RunResult } from './run.js';
@@ -34,15 +42,19 @@ export class LocalSandbox implements Sandbox {
     private readonly opts: ResolvedLocalOptions,
     private readonly paths: SandboxPaths,
     private readonly etcEntries: string[],
+    private readonly cgroups: CgroupSupport = { kind: 'none', reason: 'not given' },
   ) {}
+
+  private cgroupProcs: Promise<string[]> | undefined;
 
   async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
     if (typeof command !== 'string' || command.length === 0 || command.includes('\0')) {
       throw new SandboxInputError('exec needs a non-empty command without NUL bytes.');
     }
     const o = resolveExecOptions(options, this.opts.defaultTimeoutMs);
-    const r = await this.run(command, o, this.opts.output);
+    const r = await this.run(command, o, this.opts.output, this.opts.network === 'proxied');
     return {
+      ...(r.network ? { network: r.network } : {}),
       exitCode: r.exitCode,
       stdout: r.stdout.text(),
       stderr: r.stderr.text(),
@@ -106,6 +118,8 @@ export class LocalSandbox implements Sandbox {
   async kill(): Promise<void> {
     this.killer.abort();
     await Promise.allSettled([...this.running]);
+    await removeCgroups(this.cgroups, this.id);
+    await unmountDisk(this.paths.dir);
     await rm(this.paths.dir, { recursive: true, force: true });
   }
 
@@ -113,20 +127,77 @@ export class LocalSandbox implements Sandbox {
     command: string,
     o: ReturnType<typeof resolveExecOptions>,
     output: OutputLimits,
-  ): Promise<RunResult> {
+    withEgress = false,
+  ): Promise<RunResult & { network?: ReturnType<EgressProxy['connections']> }> {
     if (this.killer.signal.aborted || !existsSync(this.paths.work)) {
       throw new SandboxNotFoundError(this.id);
     }
+    if (!withEgress) return this.runIn(command, o, output, undefined);
+    const egress = await this.startEgress();
+    try {
+      const r = await this.runIn(command, o, output, egress.sandbox);
+      return { ...r, network: egress.proxy.connections() };
+    } finally {
+      await egress.proxy.close();
+      await rm(egress.sandbox.dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The command's own egress proxy, in a fresh folder only the sandbox user can enter. Its
+   * policy is built per command, because the broker's address may be known only late.
+   */
+  private async startEgress(): Promise<{ proxy: EgressProxy; sandbox: SandboxEgress }> {
+    const e = this.opts.egress;
+    await mkdir(e.socketDir, { recursive: true, mode: 0o711 });
+    const dir = await mkdtemp(path.join(e.socketDir, 'x'));
+    try {
+      if (this.opts.hostUid !== undefined) await chown(dir, this.opts.hostUid, this.opts.hostUid);
+      const allow = [...e.allow, ...(e.allowPerCommand?.() ?? [])].filter(
+        (d) => parseDestination(d) !== undefined,
+      );
+      const policy = new EgressPolicy({ allow, deny: e.deny, domains: e.domains });
+      const bridges = loopbackBridges(allow);
+      const proxy = await EgressProxy.start({
+        policy,
+        dir,
+        bridges: bridges.map((b) => ({ host: b.host, port: b.port, socketName: b.socketName })),
+      });
+      return { proxy, sandbox: { dir, bridges } };
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  private async runIn(
+    command: string,
+    o: ReturnType<typeof resolveExecOptions>,
+    output: OutputLimits,
+    egress: SandboxEgress | undefined,
+  ): Promise<RunResult> {
     const signal = o.signal ? AbortSignal.any([o.signal, this.killer.signal]) : this.killer.signal;
     const invocation = buildBwrapInvocation(this.opts, this.paths, this.etcEntries, {
       cwd: o.cwd,
       env: o.env,
       command,
+      egress,
     });
+    // Made once per sandbox object; after a worker restart `connect` finds or recreates them.
+    this.cgroupProcs ??= enterableCgroups(this.cgroups, this.id, this.opts.sandboxLimits).catch(
+      (err: unknown) => {
+        this.cgroupProcs = undefined;
+        throw new SandboxUnavailableError(`Cannot set up the sandbox's cgroups: ${String(err)}`, {
+          cause: err,
+        });
+      },
+    );
+    const cgroupProcs = await this.cgroupProcs;
     const pending = runBwrap({
       bwrapPath: this.opts.bwrapPath,
       invocation,
       hostUid: this.opts.hostUid,
+      cgroupProcs,
       stdin: o.stdin,
       timeoutMs: o.timeoutMs,
       signal,
@@ -156,6 +227,27 @@ export class LocalSandbox implements Sandbox {
     }
     throw new SandboxInputError(`Cannot read ${target}: ${r.stderr.text()}`);
   }
+}
+
+/**
+ * Allowed destinations on the IPv4 loopback (the broker of a one-process install, a test
+ * server) are relayed to the same address and port inside, so every client reaches them by
+ * the URL it was given, proxy-aware or not (Go's clients never proxy loopback).
+ */
+function loopbackBridges(allow: readonly string[]) {
+  const seen = new Map<string, SandboxEgress['bridges'][number] & { host: string }>();
+  for (const entry of allow) {
+    const d = parseDestination(entry)!;
+    const host = canonicalHost(d.host)!;
+    const address = host === 'localhost' ? '127.0.0.1' : host;
+    if (!/^127\.\d+\.\d+\.\d+$/.test(address)) continue;
+    if (d.port === HTTP_PROXY_PORT || d.port === SOCKS_PROXY_PORT) continue;
+    const id = `${address}:${d.port}`;
+    if (!seen.has(id)) {
+      seen.set(id, { address, port: d.port, host, socketName: `fwd-${seen.size}.sock` });
+    }
+  }
+  return [...seen.values()];
 }
 
 function fileType(findKind: string): FileEntry['type'] {

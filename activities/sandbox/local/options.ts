@@ -1,8 +1,11 @@
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDestination } from '../egress/policy.js';
 import { SandboxConfigError } from '../errors.js';
 import { DEFAULT_OUTPUT_LIMITS } from '../output.js';
 import type { OutputLimits } from '../output.js';
+import type { SandboxCgroupLimits } from './cgroups.js';
 
 /** Resource limits applied to every command, per process (setrlimit) unless said otherwise. */
 export interface LocalSandboxLimits {
@@ -37,9 +40,30 @@ export interface ReadOnlyBind {
 export interface LocalSandboxProviderOptions {
   /** Folder holding one subfolder per sandbox, e.g. `<dataDir>/sandboxes`. Created if missing. */
   root: string;
-  /** `none` (default): only a private loopback. `shared`: the host's network. */
-  network?: 'none' | 'shared';
+  /**
+   * `proxied` (default): a private network namespace whose only way out is the worker's
+   * egress proxy (see `egress`). `none`: only a private loopback. `shared`: the host's
+   * network, loopback services and metadata endpoints included.
+   */
+  network?: SandboxNetwork;
+  /** What `proxied` sandboxes may reach. */
+  egress?: EgressOptions;
   limits?: Partial<LocalSandboxLimits>;
+  /**
+   * Limits of each sandbox as a whole, by cgroup (v1 or v2) when the worker is root and the
+   * host allows it; the per-process `limits` stay either way. Default 2 GiB, 512 processes,
+   * 1 CPU.
+   */
+  sandboxLimits?: Partial<SandboxCgroupLimits>;
+  /** Use cgroups for `sandboxLimits` where the host allows it. Default true. */
+  cgroups?: boolean;
+  /**
+   * Size of each sandbox's own filesystem (home and /work) in bytes: a sparse ext4 image,
+   * loop-mounted, so filling it gives ENOSPC and leaves the disk under it alone. Needs a root
+   * worker; 0 (or a worker that is not root) keeps plain folders. Default 0 here (a folder
+   * holding a mount cannot simply be deleted); the product's SANDBOX_DISK_MB defaults to 4 GiB.
+   */
+  diskBytes?: number;
   readOnlyBinds?: ReadOnlyBind[];
   /** Output kept per stream. Default 32 KiB head and 32 KiB tail. */
   output?: Partial<OutputLimits>;
@@ -57,9 +81,43 @@ export interface LocalSandboxProviderOptions {
   bwrapPath?: string;
 }
 
+export type SandboxNetwork = 'none' | 'proxied' | 'shared';
+
+export interface EgressOptions {
+  /**
+   * `host:port` destinations reached even on a loopback or private address (an internal
+   * registry, a test server). Loopback ones also appear at the same address inside.
+   */
+  allow?: string[];
+  /** Read before each command: more allowed destinations, e.g. the broker once the api listens. */
+  allowPerCommand?: () => readonly string[];
+  /** `host:port` destinations always refused (the product's Temporal and database). */
+  deny?: string[];
+  /** When set, only these domains and their subdomains (and `allow`); unset: the internet. */
+  domains?: string[];
+  /** Host folder for the proxy's Unix sockets (kept short: a socket path has 108 bytes). */
+  socketDir?: string;
+  /** Path of socat, which relays the sockets to the sandbox's loopback. Default /usr/bin/socat. */
+  socatPath?: string;
+}
+
+export interface ResolvedEgressOptions {
+  allow: string[];
+  allowPerCommand: (() => readonly string[]) | undefined;
+  deny: string[];
+  domains: string[] | undefined;
+  socketDir: string;
+  socatPath: string;
+}
+
 export interface ResolvedLocalOptions {
   root: string;
-  network: 'none' | 'shared';
+  network: SandboxNetwork;
+  egress: ResolvedEgressOptions;
+  sandboxLimits: SandboxCgroupLimits;
+  cgroups: boolean;
+  /** 0: plain folders, no bound. */
+  diskBytes: number;
   limits: LocalSandboxLimits;
   readOnlyBinds: Required<ReadOnlyBind>[];
   output: OutputLimits;
@@ -74,9 +132,30 @@ const MiB = 1024 * 1024;
 const absolute = z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path');
 const positiveInt = z.number().int().positive();
 
+const destination = z
+  .string()
+  .refine((d) => parseDestination(d) !== undefined, 'must be host:port (IPv6 in brackets)');
+
 const optionsSchema = z.object({
   root: absolute,
-  network: z.enum(['none', 'shared']).default('none'),
+  network: z.enum(['none', 'proxied', 'shared']).default('proxied'),
+  egress: z
+    .object({
+      allow: z.array(destination).default([]),
+      allowPerCommand: z
+        .custom<() => readonly string[]>((v) => typeof v === 'function', 'must be a function')
+        .optional(),
+      deny: z.array(destination).default([]),
+      domains: z.array(z.string().min(1)).optional(),
+      socketDir: absolute.default(path.join(tmpdir(), 'dynamiq-egress')),
+      socatPath: absolute.default('/usr/bin/socat'),
+    })
+    .default({
+      allow: [],
+      deny: [],
+      socketDir: path.join(tmpdir(), 'dynamiq-egress'),
+      socatPath: '/usr/bin/socat',
+    }),
   limits: z
     .object({
       maxProcesses: positiveInt.default(256),
@@ -94,6 +173,19 @@ const optionsSchema = z.object({
       openFiles: 1024,
       tmpBytes: 256 * MiB,
     }),
+  sandboxLimits: z
+    .object({
+      memoryBytes: positiveInt.min(32 * MiB).default(2048 * MiB),
+      maxProcesses: positiveInt.min(8).default(512),
+      cpus: z.number().positive().max(1024).default(1),
+    })
+    .default({ memoryBytes: 2048 * MiB, maxProcesses: 512, cpus: 1 }),
+  cgroups: z.boolean().default(true),
+  diskBytes: z
+    .number()
+    .int()
+    .refine((n) => n === 0 || n >= 16 * MiB, 'must be 0 or at least 16 MiB')
+    .default(0),
   readOnlyBinds: z
     .array(z.object({ source: absolute, target: absolute, onPath: z.boolean().default(false) }))
     .default([]),
@@ -138,5 +230,11 @@ export function resolveLocalOptions(options: LocalSandboxProviderOptions): Resol
     }
   }
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  return { ...o, root: path.resolve(o.root), hostUid: isRoot ? o.hostUid : undefined };
+  return {
+    ...o,
+    root: path.resolve(o.root),
+    egress: { ...o.egress, allowPerCommand: o.egress.allowPerCommand, domains: o.egress.domains },
+    hostUid: isRoot ? o.hostUid : undefined,
+    diskBytes: isRoot ? o.diskBytes : 0,
+  };
 }

@@ -14,6 +14,8 @@ export interface RunSpec {
   invocation: BwrapInvocation;
   /** Host uid/gid bwrap runs as; undefined keeps the worker's own. */
   hostUid: number | undefined;
+  /** `cgroup.procs` files the launcher enters before bwrap starts (needs a root worker). */
+  cgroupProcs?: string[];
   stdin?: Buffer;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -38,10 +40,35 @@ export interface RunResult {
 export function runBwrap(spec: RunSpec): Promise<RunResult> {
   if (spec.signal?.aborted) return Promise.reject(new SandboxAbortedError());
   const started = performance.now();
-  const child = spawn(spec.bwrapPath, ['--args', '3', '--', ...spec.invocation.command], {
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    ...(spec.hostUid === undefined ? {} : { uid: spec.hostUid, gid: spec.hostUid }),
-  });
+  const bwrap = [spec.bwrapPath, '--args', '3', '--', ...spec.invocation.command];
+  const child = spec.cgroupProcs?.length
+    ? // A root shell moves itself into the sandbox's cgroups, then becomes bwrap as the sandbox
+      // uid (same pid), so every process of the sandbox is born inside them.
+      spawn(
+        '/bin/sh',
+        [
+          '-c',
+          'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"',
+          'sandbox-launch',
+          ...spec.cgroupProcs,
+          '--',
+          ...(spec.hostUid === undefined
+            ? []
+            : [
+                '/usr/bin/setpriv',
+                `--reuid=${spec.hostUid}`,
+                `--regid=${spec.hostUid}`,
+                '--clear-groups',
+                '--',
+              ]),
+          ...bwrap,
+        ],
+        { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] },
+      )
+    : spawn(bwrap[0]!, bwrap.slice(1), {
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+        ...(spec.hostUid === undefined ? {} : { uid: spec.hostUid, gid: spec.hostUid }),
+      });
   const stdout = new BoundedOutput(spec.output);
   const stderr = new BoundedOutput(spec.output);
   let timedOut = false;

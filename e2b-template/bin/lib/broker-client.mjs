@@ -39,31 +39,82 @@ export function brokerUrl(pathname) {
   }
 }
 
+/**
+ * The proxy a request to `url` goes through, from HTTPS_PROXY / HTTP_PROXY and NO_PROXY as
+ * curl reads them, or undefined. Node 20's http client ignores these variables, and a local
+ * sandbox reaches anything but its loopback only through its egress proxy.
+ */
+export function proxyFor(url, env = process.env) {
+  const name = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
+  const proxy = env[name] || env[name.toUpperCase()];
+  if (!proxy) return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const skip = (env.no_proxy ?? env.NO_PROXY ?? '')
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase().replace(/^\*?\./, ''))
+    .filter(Boolean);
+  if (skip.some((entry) => entry === '*' || host === entry || host.endsWith(`.${entry}`))) {
+    return undefined;
+  }
+  return new URL(proxy);
+}
+
+/** Options that send one request through `proxy`: absolute-form for http, a CONNECT tunnel for https. */
+async function viaProxy(url, proxy) {
+  const http = await import('node:http');
+  if (url.protocol === 'http:') {
+    return { host: proxy.hostname, port: proxy.port || 80, path: url.href, headers: { host: url.host } };
+  }
+  const tls = await import('node:tls');
+  const socket = await new Promise((resolve, reject) => {
+    const req = http.request({
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      method: 'CONNECT',
+      path: `${url.hostname}:${url.port || 443}`,
+      timeout: 30_000,
+    });
+    req.on('connect', (res, tunnel) =>
+      res.statusCode === 200
+        ? resolve(tunnel)
+        : reject(Object.assign(new Error(`proxy answered ${res.statusCode}`), { code: 'EPROXY' })),
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('proxy timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end();
+  });
+  return { createConnection: () => tls.connect({ socket, servername: url.hostname }) };
+}
+
 // node:http rather than fetch: fetch's HTTP parser is WebAssembly, which reserves more address
 // space than a sandbox's memory limit allows, so fetch fails inside one.
 async function post(url, bearer, payload) {
   const { request } = await import(url.protocol === 'https:' ? 'node:https' : 'node:http');
   const body = JSON.stringify(payload);
+  const proxy = proxyFor(url);
+  const routed = proxy ? await viaProxy(url, proxy) : {};
+  const options = {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      authorization: `Bearer ${bearer}`,
+      ...routed.headers,
+    },
+    timeout: 30_000,
+    ...(routed.createConnection ? { createConnection: routed.createConnection, agent: false } : {}),
+  };
   return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: `Bearer ${bearer}`,
-        },
-        timeout: 30_000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
+    const onResponse = (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    };
+    const req = routed.host
+      ? request({ ...options, host: routed.host, port: routed.port, path: routed.path }, onResponse)
+      : request(url, options, onResponse);
     req.on('timeout', () =>
       req.destroy(Object.assign(new Error('no answer in 30 s'), { code: 'ETIMEDOUT' })),
     );
