@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**', '.dynamiq/**', '.tools/**', 'tools/**'],
-    globalSetup: ['test/setup/temporal.ts'],
+    globalSetup: ['test/setup/temporal.ts', 'test/setup/portal.ts'],
     setupFiles: ['test/setup/quiet-temporal.ts'],
     pool: 'forks',
     // Two cores: more files at once only adds contention with the Temporal server.

@@ -8,6 +8,7 @@ import { buildServer, createLoginLink, ensureAdmin } from '../web/server/index.j
 import type { Core } from './core.js';
 import type { IntegrationServices } from './integration-services.js';
 import type { Shutdown } from './shutdown.js';
+import { PORTAL_DIR, deploymentFacts } from './portal.js';
 
 export interface ApiRole {
   /** Where the API listens, e.g. http://127.0.0.1:3000. */
@@ -71,6 +72,8 @@ export async function startApiRole(opts: {
     mcp: services.mcp,
     broker,
     connections: services.connections,
+    portalDir: PORTAL_DIR,
+    deployment: deploymentFacts(config, core),
   });
   shutdown.add(() => server.close());
   await server.listen({ port: config.port, host: config.host });

@@ -6,9 +6,18 @@ import type { TestApp } from '../helpers/app.js';
 
 const JWT_SECRET = 'sessions-test-secret-0123456789abcdefghij';
 
-/** Opens a sign-in link as a browser would, without following the redirect. */
+/** Opens a sign-in link as a browser (or a chat app's link preview) would. */
 async function open(link: string): Promise<Response> {
   return fetch(link, { redirect: 'manual' });
+}
+const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
+/** Presses "Sign in" on the link's page: the POST that uses the link up. */
+async function signIn(base: string, link: string): Promise<Response> {
+  return fetch(`${base}/auth/link`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: tokenOf(link) }),
+  });
 }
 const cookieOf = (res: Response) => res.headers.get('set-cookie')!.split(';')[0]!;
 
@@ -24,32 +33,77 @@ describe('portal sessions from signed, single-use sign-in links', () => {
   const anonymous = (path: string, init: RequestInit = {}) => fetch(`${app.url}${path}`, init);
   const link = (path: string) => path.replace('http://127.0.0.1:9', app.url);
 
-  it('the bootstrap link signs the administrator in once, with an HttpOnly SameSite cookie', async () => {
+  it('opening the bootstrap link signs no one in; pressing Sign in (a POST) does, once', async () => {
     expect(app.bootstrapLink).toMatch(/^http:\/\/127\.0\.0\.1:9\/auth\/link\?token=/);
-    const res = await open(link(app.bootstrapLink!));
-    expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('http://127.0.0.1:9/');
+    const sessions = await app.database.prisma.portalSession.count();
+    // A GET (a click, a link preview, a crawler) gets the sign-in page and changes nothing.
+    for (let i = 0; i < 2; i++) {
+      const page = await open(link(app.bootstrapLink!));
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(page.headers.get('cache-control')).toBe('no-store');
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('set-cookie')).toBeNull();
+    }
+    const info = await anonymous(`/auth/link/info?token=${tokenOf(app.bootstrapLink!)}`);
+    expect(info.status).toBe(200);
+    expect(await info.json()).toMatchObject({
+      user: { displayName: 'Administrator', role: 'admin' },
+      identity: null,
+    });
+    expect(await app.database.prisma.portalSession.count()).toBe(sessions);
+
+    const res = await signIn(app.url, app.bootstrapLink!);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { user: { role: string } }).user.role).toBe('admin');
     const setCookie = res.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/^dynamiq_session=/);
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Lax/);
     expect(setCookie).not.toMatch(/Secure/); // plain http here; https PUBLIC_URLs get Secure
+    expect(await app.database.prisma.portalSession.count()).toBe(sessions + 1);
 
     const session = await anonymous('/api/session', { headers: { cookie: cookieOf(res) } });
     const body = (await session.json()) as { user: { role: string }; csrfToken: string };
     expect(body.user.role).toBe('admin');
     expect(body.csrfToken).toEqual(expect.any(String));
 
-    const again = await open(link(app.bootstrapLink!));
+    // Single use: neither the page's account check nor a second POST works again.
+    const again = await signIn(app.url, app.bootstrapLink!);
     expect(again.status).toBe(400);
-    expect(((await again.json()) as { error: { code: string } }).error.code).toBe(
-      'login_link_used',
+    expect(((await again.json()) as { error: { code: string } }).error.code).toMatch(
+      /login_link_used$/,
     );
+    const usedInfo = await anonymous(`/auth/link/info?token=${tokenOf(app.bootstrapLink!)}`);
+    expect(((await usedInfo.json()) as { error: { code: string } }).error.code).toMatch(
+      /login_link_used$/,
+    );
+    expect(await app.database.prisma.portalSession.count()).toBe(sessions + 1);
+  });
+
+  it('refuses a sign-in POST that is not JSON (a cross-site form) or says it is cross-site', async () => {
+    const { url } = await createLoginLink(JWT_SECRET, app.url, { userId: app.admin.id });
+    const sessions = await app.database.prisma.portalSession.count();
+    const form = await fetch(`${app.url}/auth/link`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${tokenOf(url)}`,
+    });
+    expect(form.status).toBe(415);
+    const crossSite = await fetch(`${app.url}/auth/link`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' },
+      body: JSON.stringify({ token: tokenOf(url) }),
+    });
+    expect(crossSite.status).toBe(403);
+    expect(await app.database.prisma.portalSession.count()).toBe(sessions);
+    // The link is still good: nothing above used it up.
+    expect((await signIn(app.url, url)).status).toBe(200);
   });
 
   it('a session reads freely but changes state only with its CSRF token', async () => {
     const { url } = await createLoginLink(JWT_SECRET, app.url, { userId: app.admin.id });
-    const cookie = cookieOf(await open(url));
+    const cookie = cookieOf(await signIn(app.url, url));
     const { csrfToken } = (await (
       await anonymous('/api/session', { headers: { cookie } })
     ).json()) as { csrfToken: string };
@@ -95,7 +149,12 @@ describe('portal sessions from signed, single-use sign-in links', () => {
     });
     expect(res.status).toBe(201);
     const { url } = (await res.json()) as { url: string };
-    const cookie = cookieOf(await open(link(url)));
+    const info = await anonymous(`/auth/link/info?token=${tokenOf(url)}`);
+    expect(await info.json()).toMatchObject({
+      user: { displayName: 'Linus', role: 'member' },
+      identity: { platform: 'slack' },
+    });
+    const cookie = cookieOf(await signIn(app.url, link(url)));
     const { user } = (await (await anonymous('/api/session', { headers: { cookie } })).json()) as {
       user: { id: string; role: string };
     };
@@ -131,7 +190,12 @@ describe('portal sessions from signed, single-use sign-in links', () => {
       [forged, /not valid/],
       [`${app.url}/auth/link?token=not-a-jwt-at-all-really`, /not valid/],
     ] as const) {
-      const res = await open(url);
+      const info = await anonymous(`/auth/link/info?token=${tokenOf(url)}`);
+      expect(info.status).toBe(400);
+      expect(((await info.json()) as { error: { message: string } }).error.message).toMatch(
+        message,
+      );
+      const res = await signIn(app.url, url);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
       expect(res.headers.get('set-cookie')).toBeNull();
@@ -142,7 +206,7 @@ describe('portal sessions from signed, single-use sign-in links', () => {
   it('only an administrator creates sign-in links', async () => {
     const member = await app.database.prisma.user.create({ data: { displayName: 'M' } });
     const { url } = await createLoginLink(JWT_SECRET, app.url, { userId: member.id });
-    const cookie = cookieOf(await open(url));
+    const cookie = cookieOf(await signIn(app.url, url));
     const { csrfToken } = (await (
       await anonymous('/api/session', { headers: { cookie } })
     ).json()) as { csrfToken: string };

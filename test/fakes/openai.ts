@@ -16,6 +16,8 @@ export interface FakeOpenAIOptions {
   reply?: (req: ChatRequest) => string;
   /** Characters per streamed chunk. */
   chunkSize?: number;
+  /** Pause between streamed chunks, in ms (so a browser can be seen rendering them). */
+  chunkDelayMs?: number;
   /** Called before answering; a returned promise delays the answer (e.g. forever). */
   beforeAnswer?: (req: ChatRequest) => Promise<void> | void;
 }
@@ -97,8 +99,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}) {
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
     res.write(chunk({ role: 'assistant', content: '' }, null));
     const size = opts.chunkSize ?? 4;
-    for (let i = 0; i < text.length; i += size)
+    for (let i = 0; i < text.length; i += size) {
       res.write(chunk({ content: text.slice(i, i + size) }, null));
+      if (opts.chunkDelayMs) await new Promise((r) => setTimeout(r, opts.chunkDelayMs));
+    }
     res.write(chunk({}, 'stop'));
     if (body.stream_options?.include_usage) {
       res.write(

@@ -12,6 +12,8 @@ import { healthRoutes } from './routes/health.js';
 import { integrationBrokerRoutes, sandboxConsentRoutes } from './routes/integration-broker.js';
 import { integrationRoutes, oauthCallbackRoutes } from './routes/integrations.js';
 import { mcpProxyRoutes, mcpRoutes } from './routes/mcp.js';
+import { statusRoutes } from './routes/status.js';
+import { openPortal, portalRoutes } from './portal.js';
 
 /** Builds the HTTP server (not listening yet): health, then authenticated /api routes. */
 export async function buildServer(deps: ServerDeps) {
@@ -29,15 +31,20 @@ export async function buildServer(deps: ServerDeps) {
   app.setErrorHandler(errorHandler(deps.log));
   // The API speaks JSON only; anything else is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(body('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
-  );
-
   await app.register(fastifyCookie);
+  // The portal's pages; its client-side routes fall back to index.html, the API's do not.
+  const portal = openPortal(deps.portalDir);
+  await app.register(async (scope) => portalRoutes(scope, portal));
+  app.setNotFoundHandler((request, reply) => {
+    if (portal.built && portal.owns(request)) return portal.sendPage(reply);
+    return reply
+      .status(404)
+      .send(
+        body('dynamiq.http.not_found', `No route ${request.method} ${request.url.split('?')[0]}.`),
+      );
+  });
   await app.register(async (scope) => healthRoutes(scope, deps));
-  await app.register(async (scope) => signInRoutes(scope, deps));
+  await app.register(async (scope) => signInRoutes(scope, deps, portal));
   // The provider sends the browser back without our credentials: the single-use state and the
   // flow's own cookie authenticate the callback.
   await app.register(async (scope) => oauthCallbackRoutes(scope, deps));
@@ -57,6 +64,7 @@ export async function buildServer(deps: ServerDeps) {
     await cloudRoutes(api, deps);
     await integrationRoutes(api, deps);
     await sandboxConsentRoutes(api, deps);
+    await statusRoutes(api, deps);
   });
   return app;
 }

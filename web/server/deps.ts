@@ -6,6 +6,7 @@ import type { Db } from '../../lib/db/index.js';
 import type { EventBus } from '../../lib/events/index.js';
 import type { Logger } from '../../lib/logging.js';
 import type { AuthUser } from './auth.js';
+import type { DeploymentFacts } from './deployment.js';
 
 /** What the HTTP server needs from the rest of the process. */
 export interface ServerDeps {
@@ -28,6 +29,10 @@ export interface ServerDeps {
   broker?: CredentialBroker;
   /** Largest request body accepted, in bytes. Default 256 KiB. */
   bodyLimit?: number;
+  /** The built portal (web/app/dist); leave out to serve no portal. */
+  portalDir?: string;
+  /** What the deployment runs on, for `GET /api/status`. */
+  deployment?: DeploymentFacts;
   /** How long a message's SSE stream waits for the answer before it gives up, in ms. */
   turnWaitMs?: number;
 }

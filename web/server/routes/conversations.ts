@@ -2,17 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  MAX_MESSAGE_CHARS,
-  conversationIdFor,
-  conversationWorkflowId,
-} from '../../../lib/conversation/index.js';
+import { conversationIdFor, conversationWorkflowId } from '../../../lib/conversation/index.js';
 import { deliverChatEvent } from '../../../bots/deliver.js';
 import { newWebConversationKey, webChatEvent } from '../../../bots/web/web-chat.js';
 import type { Conversation } from '../../../lib/db/index.js';
 import type { ServerDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { openSse } from '../sse.js';
+import {
+  createConversationBody,
+  listConversationsQuery,
+  postMessageBody,
+} from '../../contract/index.js';
 import { conversationView, messageView } from './conversation-views.js';
 
 const idParams = z.object({ id: z.uuid({ error: 'must be a conversation id (UUID)' }) });
@@ -31,10 +32,7 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
     '/api/conversations',
     {
       schema: {
-        querystring: z.object({
-          limit: z.coerce.number().int().min(1).max(100).default(50),
-          before: z.iso.datetime().optional(),
-        }),
+        querystring: listConversationsQuery,
       },
     },
     async (request) => {
@@ -58,10 +56,7 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
     '/api/conversations',
     {
       schema: {
-        body: z
-          .object({ title: z.string().trim().min(1).max(200).optional() })
-          .strict()
-          .default({}),
+        body: createConversationBody,
       },
     },
     async (request, reply) => {
@@ -93,16 +88,7 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
     {
       schema: {
         params: idParams,
-        body: z
-          .object({
-            text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS),
-            /** Lets a client retry a POST without a second turn. */
-            clientMessageId: z
-              .string()
-              .regex(/^[A-Za-z0-9_-]{8,128}$/)
-              .optional(),
-          })
-          .strict(),
+        body: postMessageBody,
       },
     },
     async (request, reply) => {

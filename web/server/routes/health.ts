@@ -17,7 +17,8 @@ export async function healthRoutes(app: FastifyInstance, deps: ServerDeps): Prom
   });
 }
 
-async function probe(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<string> {
+/** Runs a check with a timeout: 'ok', or what went wrong in words. */
+export async function probe(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

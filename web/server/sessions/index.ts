@@ -1,3 +1,9 @@
-export { createLoginLink, redeemLoginLink, LOGIN_LINK_TTL_SECONDS } from './login-links.js';
-export type { LoginLinkSubject } from './login-links.js';
+export {
+  assertLoginLinkUnused,
+  createLoginLink,
+  redeemLoginLink,
+  verifyLoginLink,
+  LOGIN_LINK_TTL_SECONDS,
+} from './login-links.js';
+export type { LoginLinkSubject, VerifiedLoginLink } from './login-links.js';
 export { openSession, findSession, closeSession, SESSION_TTL_MS } from './session-store.js';

@@ -36,15 +36,17 @@ export async function createLoginLink(
   return { url: `${publicUrl}/auth/link?token=${token}`, expiresAt };
 }
 
+/** A verified sign-in link, not yet used. */
+export interface VerifiedLoginLink extends LoginLinkSubject {
+  jti: string;
+  expiresAt: Date;
+}
+
 /**
- * Checks a sign-in link and marks it used, atomically: a second redemption (a forwarded
- * link, a replay) finds its jti taken and is refused.
+ * Checks a sign-in link's signature, audience and expiry without using it up: the sign-in page
+ * shows whose account it opens before the person presses "Sign in".
  */
-export async function redeemLoginLink(
-  db: Db,
-  secret: string,
-  token: string,
-): Promise<LoginLinkSubject> {
+export async function verifyLoginLink(secret: string, token: string): Promise<VerifiedLoginLink> {
   let payload;
   try {
     ({ payload } = await jwtVerify(token, keyOf(secret), {
@@ -67,20 +69,44 @@ export async function redeemLoginLink(
       'This sign-in link is not valid. Ask the bot for a new one.',
     );
   }
+  const identityId = typeof payload.idn === 'string' ? payload.idn : undefined;
+  return {
+    userId: payload.sub,
+    ...(identityId ? { identityId } : {}),
+    jti: payload.jti,
+    expiresAt: new Date(payload.exp * 1000),
+  };
+}
+
+const usedError = () =>
+  new HttpError(
+    400,
+    'login_link_used',
+    'This sign-in link was already used. Ask the bot for a new one.',
+  );
+
+/** Refuses a link that was already redeemed (the page says so before anyone presses a button). */
+export async function assertLoginLinkUnused(db: Db, link: VerifiedLoginLink): Promise<void> {
+  if (await db.usedLoginLink.findUnique({ where: { jti: link.jti } })) throw usedError();
+}
+
+/**
+ * Checks a sign-in link and marks it used, atomically: a second redemption (a forwarded
+ * link, a replay) finds its jti taken and is refused.
+ */
+export async function redeemLoginLink(
+  db: Db,
+  secret: string,
+  token: string,
+): Promise<LoginLinkSubject> {
+  const link = await verifyLoginLink(secret, token);
   try {
-    await db.usedLoginLink.create({
-      data: { jti: payload.jti, expiresAt: new Date(payload.exp * 1000) },
-    });
+    await db.usedLoginLink.create({ data: { jti: link.jti, expiresAt: link.expiresAt } });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      throw new HttpError(
-        400,
-        'login_link_used',
-        'This sign-in link was already used. Ask the bot for a new one.',
-      );
+      throw usedError();
     }
     throw err;
   }
-  const identityId = typeof payload.idn === 'string' ? payload.idn : undefined;
-  return { userId: payload.sub, ...(identityId ? { identityId } : {}) };
+  return { userId: link.userId, ...(link.identityId ? { identityId: link.identityId } : {}) };
 }

@@ -1,0 +1,31 @@
+// Compile-time proof that what the server sends is what the portal's contract (web/contract)
+// says: each view type the routes return must be assignable to the contract's type. No code
+// runs; `tsc` fails here when a route's answer and the contract drift apart.
+import type {
+  AuditEventView as BrokerAuditEvent,
+  CloudCredentialView as BrokerCredential,
+} from '../../broker/index.js';
+import type {
+  IntegrationStatus,
+  ProviderConnectLink,
+} from '../../integrations/connections/index.js';
+import type {
+  AuditEventView,
+  CloudCredentialView,
+  ConversationView,
+  IntegrationView,
+  MessageView,
+  ProviderConnectResponse,
+} from '../contract/index.js';
+import type { conversationView, messageView } from './routes/conversation-views.js';
+
+type Assignable<From extends To, To> = [From, To];
+
+export type Conformance = [
+  Assignable<IntegrationStatus, IntegrationView>,
+  Assignable<ProviderConnectLink, ProviderConnectResponse>,
+  Assignable<BrokerCredential, CloudCredentialView>,
+  Assignable<BrokerAuditEvent, AuditEventView>,
+  Assignable<ReturnType<typeof conversationView>, ConversationView>,
+  Assignable<ReturnType<typeof messageView>, MessageView>,
+];

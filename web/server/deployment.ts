@@ -1,0 +1,11 @@
+/** What the deployment runs on, as plain non-secret values (the composition root fills it). */
+export interface DeploymentFacts {
+  llm: { configured: boolean; baseUrl: string | null; model: string };
+  temporal: { address: string; embedded: boolean; namespace: string; uiUrl: string | null };
+  database: { kind: 'postgresql' | 'pglite' };
+  sandbox: { provider: 'local' | 'e2b'; network: 'proxied' | 'shared' | 'none'; e2bKey: boolean };
+  eventBus: 'memory' | 'postgres';
+  mcpProviders: { pipedream: boolean; composio: boolean };
+  /** True when the master key came from DYNAMIQ_MASTER_KEY (not a generated local file). */
+  masterKeyFromEnv: boolean;
+}
