@@ -1,5 +1,6 @@
-# Dynamiq: one image, every role (`start --role api` or `start --role worker`).
-FROM node:20-bookworm-slim AS build
+# Dynamiq: one image, every role (`start --role api` or `start --role worker`). Each role has
+# its own health check, `dynamiq health --role api|worker`; docker-compose.yml sets them.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
@@ -7,10 +8,14 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
-FROM node:20-bookworm-slim
-# bubblewrap and the official CLIs serve the local sandbox provider of the worker role.
+FROM node:24-bookworm-slim
+# What the worker role's local sandboxes run: bubblewrap, socat (relays the egress proxy's
+# sockets into a sandbox), and the official CLIs that Debian ships. Those it does not (gcloud,
+# kubectl, stripe, supabase, vercel, glab) come with the E2B template (e2b-template/) for
+# SANDBOX_PROVIDER=e2b.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap ca-certificates curl git gh awscli \
+ && apt-get install -y --no-install-recommends \
+      bubblewrap socat ca-certificates curl git jq openssh-client gh awscli azure-cli \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 DYNAMIQ_DATA_DIR=/var/lib/dynamiq
@@ -18,8 +23,13 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
+# The portal as `npm run build` made it (the api role serves it from web/app/dist).
+COPY --from=build /app/web/app/dist ./web/app/dist
+# The sandbox helpers (credential helpers, integration-exec, mcp-cli), which the local provider
+# binds into every sandbox at /opt/dynamiq/bin: the code looks for them in
+# <project root>/e2b-template/bin, and the project root here is /app.
+COPY --from=build /app/e2b-template/bin ./e2b-template/bin
 RUN mkdir -p /var/lib/dynamiq
 EXPOSE 3000
-HEALTHCHECK --interval=15s --timeout=3s CMD curl -fsS http://127.0.0.1:3000/healthz || exit 1
 ENTRYPOINT ["node", "dist/bin/dynamiq.js"]
 CMD ["start"]

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
@@ -10,6 +11,14 @@ const here = fileURLToPath(import.meta.url);
 export const WORKFLOWS_PATH = fileURLToPath(
   new URL(`../workflows/index${here.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
 );
+
+/**
+ * The identity a worker role on this host polls with, so that `dynamiq health --role worker`
+ * (another process on the same host or in the same container) can find it among the pollers.
+ */
+export function workerIdentity(host: string = os.hostname()): string {
+  return `dynamiq-worker@${host}`;
+}
 
 /**
  * A worker for the task queue with every workflow and activity. Workflow code is bundled

@@ -1,7 +1,7 @@
 # Dynamiq's E2B sandbox template: Debian 12 with the cloud CLIs the agent drives.
 # Each CLI is installed the way its vendor documents for Debian/Linux; versions not pinned
 # by a vendor apt repository are set by the ARGs below.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 
 ARG SUPABASE_VERSION=3.1.0
 ARG VERCEL_VERSION=64.0.2

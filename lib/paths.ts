@@ -6,12 +6,15 @@ import { fileURLToPath } from 'node:url';
  * The folder holding package.json, whether this code runs from source (tsx) or from the
  * compiled dist/ folder, so project files (prisma/migrations, .tools) resolve the same way.
  */
-export const PROJECT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+export const PROJECT_ROOT = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
 
-function findRoot(from: string): string {
+/** The nearest folder at or above `from` with package.json and prisma/ (`exists` for tests). */
+export function findProjectRoot(
+  from: string,
+  exists: (file: string) => boolean = existsSync,
+): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'prisma')))
-      return dir;
+    if (exists(path.join(dir, 'package.json')) && exists(path.join(dir, 'prisma'))) return dir;
     if (path.dirname(dir) === dir)
       throw new Error(`No project root (package.json with prisma/) above ${from}`);
   }

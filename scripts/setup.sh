@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\n== %s\n' "$*"; }
 
-APT_PACKAGES=(bubblewrap gh awscli chromium docker-compose util-linux procps)
+APT_PACKAGES=(bubblewrap socat gh awscli chromium docker-compose util-linux procps)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -30,7 +30,18 @@ if ! command -v temporal >/dev/null && [ ! -x .tools/bin/temporal ]; then
   fi
 fi
 
-say "Installing npm dependencies"
+# Node.js 22 or newer: when the machine's own is older, Node 24 from the npm registry goes into
+# .tools/node, and the npm scripts that run the product and the tests use it (scripts/with-node.sh).
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if [ "$node_major" -lt 22 ] && [ ! -d .tools/node ]; then
+  say "Node.js $(node --version 2>/dev/null || echo '(none)') is older than 22: installing Node 24 into .tools/node"
+fi
+if [ "$node_major" -lt 22 ] || [ -d .tools/node ]; then
+  PATH="$(bash scripts/install-node.sh):$PATH"
+  export PATH
+fi
+
+say "Installing npm dependencies (Node $(node --version))"
 npm ci --no-audit --no-fund
 npm ci --prefix tools/prisma6 --ignore-scripts --no-audit --no-fund
 

@@ -37,11 +37,13 @@ async function tlsOptions(t: TemporalTarget) {
 export async function connectClient(
   t: TemporalTarget,
   dataConverter?: DataConverter,
+  opts: { connectTimeoutMs?: number } = {},
 ): Promise<Client> {
   const connection = await Connection.connect({
     address: t.address,
     tls: await tlsOptions(t),
     apiKey: t.apiKey,
+    ...(opts.connectTimeoutMs ? { connectTimeout: opts.connectTimeoutMs } : {}),
   });
   return new Client({ connection, namespace: t.namespace, dataConverter });
 }
