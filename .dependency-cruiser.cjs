@@ -94,6 +94,41 @@ module.exports = {
       to: { path: PARTS, pathNot: '^(web|bots|broker|integrations|mcp|workflows)/' },
     },
     {
+      name: 'portal-is-browser-code',
+      severity: 'error',
+      comment:
+        'web/app runs in the browser: at run time it imports only itself, web/contract and npm packages, never Node built-ins; types may come from anywhere (they are erased). Its build configs run in Node.',
+      from: {
+        path: '^web/app/',
+        pathNot: [TESTS, '\\.test\\.tsx$', '^web/app/vite(st)?\\.config\\.ts$'],
+      },
+      to: {
+        pathNot: ['^web/(app|contract)/', '^node_modules/'],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'portal-no-node-builtins',
+      severity: 'error',
+      comment: 'web/app and web/contract are bundled for the browser: no Node built-ins.',
+      from: {
+        path: '^web/(app|contract)/',
+        pathNot: [TESTS, '\\.test\\.tsx$', '^web/app/vite(st)?\\.config\\.ts$'],
+      },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'contract-is-pure',
+      severity: 'error',
+      comment:
+        'web/contract is shared by the server and the browser: zod and the pure chat-event model at run time, types from anywhere.',
+      from: { path: '^web/contract/' },
+      to: {
+        pathNot: ['^web/contract/', '^node_modules/zod/', '^lib/conversation/chat-event\\.ts$'],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'product-not-tests',
       severity: 'error',
       comment: 'Fakes and helpers under test/ never reach product code.',

@@ -2,6 +2,7 @@ import type { Connections } from '../integrations/connections/index.js';
 import type { Db } from '../lib/db/index.js';
 import type { McpRegistry } from '../mcp/index.js';
 import type { EventBus } from '../lib/events/index.js';
+import { mappingFailures } from '../lib/errors/index.js';
 import { recordAssistantMessage, recordUserMessage } from './history/index.js';
 import { downloadFile, listFiles, runCommand, uploadFile } from './sandbox/index.js';
 import type { CommandCredentials, RunCommandInput, SandboxSessions } from './sandbox/index.js';
@@ -24,9 +25,15 @@ export interface ActivityDeps {
 
 /**
  * Every activity the workflows can order, bound to the worker's dependencies. Workflows
- * import only the type of this object.
+ * import only the type of this object. Each one's errors pass through `toApplicationFailure`,
+ * so a DynamiqError reaches the workflow as a failure typed by its code and retried only when
+ * the error is retryable.
  */
 export function createActivities(deps: ActivityDeps) {
+  return mapFailures(bindActivities(deps));
+}
+
+function bindActivities(deps: ActivityDeps) {
   const client = createLlmClient(deps.llm);
   return {
     recordUserMessage: (input: RecordUserMessageInput) =>
@@ -45,6 +52,14 @@ export function createActivities(deps: ActivityDeps) {
       listFiles(deps.sandboxes, input),
     closeSandbox: (input: { conversationId: string }) => deps.sandboxes.close(input.conversationId),
   };
+}
+
+function mapFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(
+  activities: T,
+): T {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [name, mappingFailures(fn)]),
+  ) as T;
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -3,15 +3,18 @@
  * dynamiq start [--role api|worker]   every role in one process, or one role
  * dynamiq migrate                     apply pending database migrations and exit
  * dynamiq rotate-keys                 re-seal every stored secret under the current master key
+ * dynamiq health --role api|worker    exit 0 when this host's role is healthy (container checks)
  */
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import {
   ConfigError,
   createLogger,
+  healthCommand,
   loadConfig,
   migrateCommand,
   rotateKeysCommand,
+  startBanner,
   startDynamiq,
 } from '../app/index.js';
 import type { Role } from '../app/index.js';
@@ -27,9 +30,17 @@ async function main(): Promise<number> {
 
   if (command === 'migrate') return migrateCommand(config, log);
   if (command === 'rotate-keys') return rotateKeysCommand(config);
+  if (command === 'health') {
+    const role = values.role?.length === 1 ? values.role[0] : undefined;
+    if (role !== 'api' && role !== 'worker') {
+      console.error('Use: dynamiq health --role api|worker');
+      return 2;
+    }
+    return healthCommand(config, role);
+  }
   if (command !== 'start') {
     console.error(
-      `Unknown command "${command}". Use: dynamiq start [--role api|worker] | migrate | rotate-keys`,
+      `Unknown command "${command}". Use: dynamiq start [--role api|worker] | migrate | rotate-keys | health --role api|worker`,
     );
     return 2;
   }
@@ -45,8 +56,8 @@ async function main(): Promise<number> {
   // Temporal's core logs through its own runtime; keep it to warnings and above.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const app = await startDynamiq(config, roles, log);
-  if (app.url)
-    console.log(`Dynamiq is running: API at ${app.url} (roles: ${[...roles].join(', ')})`);
+  const { url, bootstrapLink, apiTokenFile } = app;
+  console.log(startBanner({ roles, config, url, bootstrapLink, apiTokenFile }));
 
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {

@@ -1,8 +1,8 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
 import type { SandboxTokenClaims } from '../lib/sandbox-access/index.js';
-import { CredentialCache } from './cache.js';
-import type { CacheResult } from './cache.js';
+import type { FetchCache, Fetched } from '../lib/cache/index.js';
+import { credentialCache } from './cache.js';
 import { BrokerUpstreamError } from './errors.js';
 import type { LoadedAwsCredential } from './store.js';
 
@@ -46,7 +46,7 @@ const DEFAULT_REFRESH_BEFORE_MS = 5 * 60_000;
 /** Trades a verified sandbox token for STS AssumeRole credentials of a user's role. */
 export class AwsIssuer {
   private readonly sts: STSClient;
-  private readonly cache: CredentialCache<IssuedAws>;
+  private readonly cache: FetchCache<IssuedAws>;
   private readonly refreshBeforeMs: number;
   private readonly now: () => number;
 
@@ -61,25 +61,22 @@ export class AwsIssuer {
       });
     this.now = opts.now ?? Date.now;
     this.refreshBeforeMs = opts.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS;
-    this.cache = new CredentialCache(this.refreshBeforeMs, this.now);
+    this.cache = credentialCache(this.refreshBeforeMs, this.now);
   }
 
   /**
    * Cached per (user, credential, conversation) until `refreshBeforeMs` before expiry: the
    * session name and tags name the conversation, so CloudTrail shows which one acted.
    */
-  async issue(
-    claims: SandboxTokenClaims,
-    cred: LoadedAwsCredential,
-  ): Promise<CacheResult<IssuedAws>> {
-    return this.cache.get(`${claims.userId}/${cred.version}/${claims.conversationId}`, () =>
+  async issue(claims: SandboxTokenClaims, cred: LoadedAwsCredential): Promise<Fetched<IssuedAws>> {
+    return this.cache.fetch(`${claims.userId}/${cred.version}/${claims.conversationId}`, () =>
       this.assume(claims, cred),
     );
   }
 
   /** Drops cached credentials of a deleted credential. */
   forget(userId: string, credentialId: string): void {
-    this.cache.evict(`${userId}/${credentialId}@`);
+    this.cache.deletePrefix(`${userId}/${credentialId}@`);
   }
 
   private async assume(claims: SandboxTokenClaims, cred: LoadedAwsCredential): Promise<IssuedAws> {

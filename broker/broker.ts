@@ -6,14 +6,14 @@ import { AuditLog } from './audit.js';
 import type { AuditRecord } from './audit.js';
 import { AwsIssuer } from './aws.js';
 import type { AwsIssuerOptions, CredentialProcessOutput } from './aws.js';
-import type { CacheResult } from './cache.js';
 import { BrokerDisabledError, BrokerError } from './errors.js';
 import { GcpIssuer } from './gcp.js';
 import { authorizeIntegration, cliCredentialsOf, openConnection } from './integrations.js';
 import type { IntegrationCredentialSource, SandboxCliCredentials } from './integrations.js';
 import type { UsableCredentials } from '../integrations/connections/index.js';
 import type { GcpAccessToken, GcpIssuerOptions } from './gcp.js';
-import { PromiseCache } from '../lib/cache/index.js';
+import { FetchCache } from '../lib/cache/index.js';
+import type { Fetched } from '../lib/cache/index.js';
 import { CloudCredentialStore } from './store.js';
 import type { LoadedAwsCredential, LoadedGcpCredential } from './store.js';
 import type { AwsCredentialInput, GcpCredentialInput } from './schemas.js';
@@ -65,8 +65,8 @@ export class CredentialBroker {
   private readonly jwtSecret: string | undefined;
   private readonly connections: IntegrationCredentialSource | undefined;
   // Stored credentials, opened, by user and requested name: warm requests skip the database.
-  private readonly awsLookups: PromiseCache<LoadedAwsCredential>;
-  private readonly gcpLookups: PromiseCache<LoadedGcpCredential>;
+  private readonly awsLookups: FetchCache<LoadedAwsCredential>;
+  private readonly gcpLookups: FetchCache<LoadedGcpCredential>;
 
   constructor(opts: CredentialBrokerOptions) {
     this.store = new CloudCredentialStore(opts.db, opts.keyring);
@@ -75,8 +75,9 @@ export class CredentialBroker {
     this.gcp = opts.gcp instanceof GcpIssuer ? opts.gcp : new GcpIssuer(opts.gcp);
     this.jwtSecret = opts.jwtSecret;
     this.connections = opts.connections;
-    this.awsLookups = new PromiseCache(opts.lookupTtlMs ?? DEFAULT_LOOKUP_TTL_MS);
-    this.gcpLookups = new PromiseCache(opts.lookupTtlMs ?? DEFAULT_LOOKUP_TTL_MS);
+    const lookups = { ttlMs: opts.lookupTtlMs ?? DEFAULT_LOOKUP_TTL_MS };
+    this.awsLookups = new FetchCache(lookups);
+    this.gcpLookups = new FetchCache(lookups);
   }
 
   /** Stores an AWS role for the user; their next sandbox request sees it. */
@@ -207,7 +208,7 @@ export class CredentialBroker {
     target: string,
     req: BrokerRequest,
     issue: (claims: SandboxTokenClaims) => Promise<{
-      source: CacheResult<unknown>['source'];
+      source: Fetched<unknown>['source'];
       value: T;
       detail: AuditRecord['detail'];
     }>,

@@ -1,6 +1,8 @@
+import { DynamiqError } from '../lib/errors/index.js';
+
 /**
- * Stable codes of every broker failure; HTTP routes and audit records use them as they are,
- * so callers branch on the code, never on the message.
+ * Stable codes of every broker failure; HTTP answers carry them as they are and audit records
+ * their `reason`, so callers branch on the code, never on the message.
  */
 export type BrokerErrorCode =
   | 'dynamiq.broker.missing_token'
@@ -20,21 +22,25 @@ export type BrokerErrorCode =
   | 'dynamiq.broker.consent_required'
   | 'dynamiq.broker.disabled';
 
-/** Base class of everything the credential broker throws on purpose; `status` is the HTTP one. */
-export class BrokerError extends Error {
+/**
+ * Thrown by the credential broker on purpose; the base of every broker error below. `status`
+ * is the HTTP one; only an upstream failure (502) is worth retrying unchanged. Audit records
+ * keep the short `reason` (e.g. `expired`).
+ */
+export class BrokerError extends DynamiqError {
   override name = 'BrokerError';
+  declare readonly code: BrokerErrorCode;
   constructor(
-    readonly code: BrokerErrorCode,
-    readonly status: number,
+    code: BrokerErrorCode,
+    status: number,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-  }
-
-  /** The code without its namespace, as audit records and HTTP bodies show it. */
-  get reason(): string {
-    return this.code.slice('dynamiq.broker.'.length);
+    super(code, message, {
+      status,
+      retryable: code === 'dynamiq.broker.upstream_failed',
+      cause: options?.cause,
+    });
   }
 }
 

@@ -1,8 +1,8 @@
 import { GoogleAuth, Impersonated, JWT } from 'google-auth-library';
 import type { AuthClient } from 'google-auth-library';
 import type { SandboxTokenClaims } from '../lib/sandbox-access/index.js';
-import { CredentialCache } from './cache.js';
-import type { CacheResult } from './cache.js';
+import type { FetchCache, Fetched } from '../lib/cache/index.js';
+import { credentialCache } from './cache.js';
 import { BrokerUpstreamError } from './errors.js';
 import type { ServiceAccountKey } from './schemas.js';
 import type { LoadedGcpCredential } from './store.js';
@@ -72,23 +72,20 @@ export function serviceAccountClient(
 
 /** Trades a verified sandbox token for a Google access token of a user's service account. */
 export class GcpIssuer {
-  private readonly cache: CredentialCache<IssuedGcp>;
+  private readonly cache: FetchCache<IssuedGcp>;
   private source: Promise<AuthClient> | undefined;
 
   constructor(private readonly opts: GcpIssuerOptions = {}) {
-    this.cache = new CredentialCache(opts.refreshBeforeMs ?? 5 * 60_000, opts.now ?? Date.now);
+    this.cache = credentialCache(opts.refreshBeforeMs ?? 5 * 60_000, opts.now ?? Date.now);
     if (opts.sourceClient) this.source = Promise.resolve(opts.sourceClient);
   }
 
-  async issue(
-    claims: SandboxTokenClaims,
-    cred: LoadedGcpCredential,
-  ): Promise<CacheResult<IssuedGcp>> {
-    return this.cache.get(`${claims.userId}/${cred.version}`, () => this.fetch(cred));
+  async issue(claims: SandboxTokenClaims, cred: LoadedGcpCredential): Promise<Fetched<IssuedGcp>> {
+    return this.cache.fetch(`${claims.userId}/${cred.version}`, () => this.fetch(cred));
   }
 
   forget(userId: string, credentialId: string): void {
-    this.cache.evict(`${userId}/${credentialId}@`);
+    this.cache.deletePrefix(`${userId}/${credentialId}@`);
   }
 
   private async fetch(cred: LoadedGcpCredential): Promise<IssuedGcp> {

@@ -13,8 +13,8 @@ export { CloudCredentialStore } from './store.js';
 export type { CloudCredentialView, LoadedAwsCredential, LoadedGcpCredential } from './store.js';
 export { AuditLog } from './audit.js';
 export type { AuditAction, AuditEventView, AuditOutcome, AuditRecord } from './audit.js';
-export { CredentialCache } from './cache.js';
-export type { CacheResult, Expiring } from './cache.js';
+export { credentialCache } from './cache.js';
+export type { Expiring } from './cache.js';
 export {
   awsCredentialInput,
   brokerRequestBody,

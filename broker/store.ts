@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { open, seal } from '../lib/crypto/index.js';
+import { cloudCredentialContext, open, seal } from '../lib/crypto/index.js';
 import type { Keyring } from '../lib/crypto/index.js';
 import { Prisma } from '../lib/db/index.js';
 import type { Db } from '../lib/db/index.js';
@@ -44,8 +44,6 @@ interface Loaded<C, S> {
 }
 export type LoadedAwsCredential = Loaded<AwsConfig, { externalId?: string }>;
 export type LoadedGcpCredential = Loaded<GcpConfig, { key?: ServiceAccountKey }>;
-
-const context = (id: string) => `cloud:${id}`;
 
 function view(r: CloudCredential): CloudCredentialView {
   return {
@@ -128,7 +126,8 @@ export class CloudCredentialStore {
   ): Promise<CloudCredentialView> {
     // The id is chosen here because the seal's context must name the row it belongs to.
     const id = randomUUID();
-    const sealed = secret && seal(this.keyring, Buffer.from(JSON.stringify(secret)), context(id));
+    const sealed =
+      secret && seal(this.keyring, Buffer.from(JSON.stringify(secret)), cloudCredentialContext(id));
     try {
       const row = await this.db.cloudCredential.create({
         data: {
@@ -179,6 +178,6 @@ export class CloudCredentialStore {
   }
 
   private open(id: string, secret: Uint8Array): unknown {
-    return JSON.parse(open(this.keyring, secret, context(id)).toString('utf8'));
+    return JSON.parse(open(this.keyring, secret, cloudCredentialContext(id)).toString('utf8'));
   }
 }

@@ -1,3 +1,4 @@
+import { bearerToken } from '../lib/http/index.js';
 import {
   CLOUD_OPERATIONS,
   SandboxTokenError,
@@ -8,12 +9,12 @@ import { BrokerAuthError, BrokerScopeError } from './errors.js';
 import type { BrokerErrorCode } from './errors.js';
 
 const TOKEN_CODES: Record<SandboxTokenError['code'], BrokerErrorCode> = {
-  expired: 'dynamiq.broker.expired',
-  invalid_signature: 'dynamiq.broker.invalid_signature',
-  wrong_audience: 'dynamiq.broker.wrong_audience',
-  wrong_issuer: 'dynamiq.broker.wrong_issuer',
-  malformed: 'dynamiq.broker.malformed',
-  invalid_grant: 'dynamiq.broker.malformed',
+  'dynamiq.sandbox_token.expired': 'dynamiq.broker.expired',
+  'dynamiq.sandbox_token.invalid_signature': 'dynamiq.broker.invalid_signature',
+  'dynamiq.sandbox_token.wrong_audience': 'dynamiq.broker.wrong_audience',
+  'dynamiq.sandbox_token.wrong_issuer': 'dynamiq.broker.wrong_issuer',
+  'dynamiq.sandbox_token.malformed': 'dynamiq.broker.malformed',
+  'dynamiq.sandbox_token.invalid_grant': 'dynamiq.broker.malformed',
 };
 
 /** Reads `Authorization: Bearer <sandbox token>` and verifies it; throws `BrokerAuthError`. */
@@ -22,7 +23,7 @@ export async function verifyBrokerToken(
   secret: string,
   now?: Date,
 ): Promise<SandboxTokenClaims> {
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  const token = bearerToken(authorization);
   if (!token) {
     throw new BrokerAuthError(
       'dynamiq.broker.missing_token',

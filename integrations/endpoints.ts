@@ -1,3 +1,4 @@
+import { DynamiqError } from '../lib/errors/index.js';
 import { PLACEHOLDER, type Integration } from './schema.js';
 
 export const ENDPOINT_FIELDS = [
@@ -23,9 +24,13 @@ export type ResolvedEndpoints = Partial<Record<EndpointField, string>> & {
   readonly unresolved: readonly EndpointField[];
 };
 
-export class EndpointOverrideError extends Error {
+/** Thrown at start-up when an endpoint override names an unknown field or holds a bad URL. */
+export class EndpointOverrideError extends DynamiqError {
   constructor(integrationId: string, field: string, problem: string) {
-    super(`endpoint override for "${integrationId}".${field} ${problem}`);
+    super(
+      'dynamiq.integrations.invalid_endpoint_override',
+      `endpoint override for "${integrationId}".${field} ${problem}`,
+    );
     this.name = 'EndpointOverrideError';
   }
 }

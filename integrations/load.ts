@@ -1,9 +1,13 @@
+import { DynamiqError } from '../lib/errors/index.js';
 import { integrationSchema, type Integration } from './schema.js';
 
 /** Thrown when catalog entries are invalid; `problems` has one line per entry and field. */
-export class CatalogError extends Error {
+export class CatalogError extends DynamiqError {
   constructor(readonly problems: readonly string[]) {
-    super(`Invalid integration catalog:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      'dynamiq.integrations.invalid_catalog',
+      `Invalid integration catalog:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'CatalogError';
   }
 }

@@ -1,18 +1,38 @@
+import { DynamiqError } from '../lib/errors/index.js';
+
 /**
  * Stable error codes of the MCP layer. Callers (the agent loop, the sandbox proxy, mcp-cli)
- * branch on `code`, never on the message, so messages can keep improving.
+ * branch on `code` (or its last part, `reason`), never on the message.
  */
 export type McpErrorCode =
-  | 'unknown_app'
-  | 'unknown_tool'
-  | 'invalid_arguments'
-  | 'server_error'
-  | 'timeout'
-  | 'cancelled'
-  | 'not_connected'
-  | 'auth_failed'
-  | 'unavailable'
-  | 'invalid_config';
+  | 'dynamiq.mcp.unknown_app'
+  | 'dynamiq.mcp.unknown_tool'
+  | 'dynamiq.mcp.invalid_arguments'
+  | 'dynamiq.mcp.server_error'
+  | 'dynamiq.mcp.timeout'
+  | 'dynamiq.mcp.cancelled'
+  | 'dynamiq.mcp.not_connected'
+  | 'dynamiq.mcp.auth_failed'
+  | 'dynamiq.mcp.unavailable'
+  | 'dynamiq.mcp.invalid_config';
+
+/**
+ * HTTP status and retryability per code. The sandbox proxy derives its JSON-RPC error code
+ * from the status (mcp/sandbox-proxy.ts), so a status here is also a protocol decision.
+ */
+const MCP_ERRORS: Record<McpErrorCode, { status: number; retryable: boolean }> = {
+  'dynamiq.mcp.unknown_app': { status: 404, retryable: false },
+  'dynamiq.mcp.unknown_tool': { status: 404, retryable: false },
+  'dynamiq.mcp.invalid_arguments': { status: 400, retryable: false },
+  'dynamiq.mcp.server_error': { status: 502, retryable: false },
+  'dynamiq.mcp.timeout': { status: 504, retryable: true },
+  // 499: the caller went away (nginx's "client closed request").
+  'dynamiq.mcp.cancelled': { status: 499, retryable: false },
+  'dynamiq.mcp.not_connected': { status: 409, retryable: false },
+  'dynamiq.mcp.auth_failed': { status: 502, retryable: false },
+  'dynamiq.mcp.unavailable': { status: 503, retryable: true },
+  'dynamiq.mcp.invalid_config': { status: 500, retryable: false },
+};
 
 interface McpErrorFields {
   app?: string;
@@ -21,17 +41,16 @@ interface McpErrorFields {
   cause?: unknown;
 }
 
-/** Base class of every error the MCP layer throws on purpose. */
-export class McpError extends Error {
-  readonly code: McpErrorCode;
+/** Thrown by the MCP layer on purpose; the base of every MCP error below. */
+export class McpError extends DynamiqError {
+  declare readonly code: McpErrorCode;
   readonly app: string | undefined;
   readonly tool: string | undefined;
   readonly provider: string | undefined;
 
   constructor(code: McpErrorCode, message: string, fields: McpErrorFields = {}) {
-    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    super(code, message, { ...MCP_ERRORS[code], cause: fields.cause });
     this.name = 'McpError';
-    this.code = code;
     this.app = fields.app;
     this.tool = fields.tool;
     this.provider = fields.provider;
@@ -44,7 +63,7 @@ export class McpUnknownAppError extends McpError {
     const hint = known.length
       ? `Known apps: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', ...' : ''}.`
       : 'No MCP provider is configured; set PIPEDREAM_*, COMPOSIO_API_KEY or MCP_LOCAL_SERVERS.';
-    super('unknown_app', `No MCP provider serves the app "${app}". ${hint}`, { app });
+    super('dynamiq.mcp.unknown_app', `No MCP provider serves the app "${app}". ${hint}`, { app });
     this.name = 'McpUnknownAppError';
   }
 }
@@ -54,7 +73,7 @@ export class McpUnknownToolError extends McpError {
   constructor(app: string, tool: string, known: string[]) {
     const sample = known.slice(0, 15).join(', ');
     super(
-      'unknown_tool',
+      'dynamiq.mcp.unknown_tool',
       `The "${app}" app has no tool "${tool}". List its tools first${sample ? `; some are: ${sample}` : ''}.`,
       { app, tool },
     );
@@ -69,7 +88,7 @@ export class McpInvalidArgumentsError extends McpError {
 
   constructor(app: string, tool: string, details: string) {
     super(
-      'invalid_arguments',
+      'dynamiq.mcp.invalid_arguments',
       `Arguments for ${app}/${tool} do not match its input schema: ${details}. Fix them and call again.`,
       { app, tool },
     );
@@ -84,7 +103,7 @@ export class McpServerError extends McpError {
   readonly serverCode: number | undefined;
 
   constructor(message: string, fields: McpErrorFields & { serverCode?: number } = {}) {
-    super('server_error', message, fields);
+    super('dynamiq.mcp.server_error', message, fields);
     this.name = 'McpServerError';
     this.serverCode = fields.serverCode;
   }
@@ -96,7 +115,11 @@ export class McpTimeoutError extends McpError {
 
   constructor(timeoutMs: number, fields: McpErrorFields = {}) {
     const what = fields.tool ? `${fields.app}/${fields.tool}` : `the ${fields.app ?? 'MCP'} server`;
-    super('timeout', `No answer from ${what} within ${timeoutMs} ms; it was cancelled.`, fields);
+    super(
+      'dynamiq.mcp.timeout',
+      `No answer from ${what} within ${timeoutMs} ms; it was cancelled.`,
+      fields,
+    );
     this.name = 'McpTimeoutError';
     this.timeoutMs = timeoutMs;
   }
@@ -105,7 +128,7 @@ export class McpTimeoutError extends McpError {
 /** Thrown when the caller's AbortSignal fired; the server was sent notifications/cancelled. */
 export class McpCancelledError extends McpError {
   constructor(fields: McpErrorFields = {}) {
-    super('cancelled', 'The MCP request was cancelled by the caller.', fields);
+    super('dynamiq.mcp.cancelled', 'The MCP request was cancelled by the caller.', fields);
     this.name = 'McpCancelledError';
   }
 }
@@ -113,7 +136,7 @@ export class McpCancelledError extends McpError {
 /** Thrown when the user has not connected the app's account, or the grant was revoked. */
 export class McpNotConnectedError extends McpError {
   constructor(app: string, provider: string, reason = `The user has not connected ${app} yet`) {
-    super('not_connected', `${reason}; connect it in the portal and try again.`, {
+    super('dynamiq.mcp.not_connected', `${reason}; connect it in the portal and try again.`, {
       app,
       provider,
     });
@@ -124,7 +147,7 @@ export class McpNotConnectedError extends McpError {
 /** Thrown when the provider rejects Dynamiq's own credentials (client id/secret, API key). */
 export class McpAuthError extends McpError {
   constructor(message: string, fields: McpErrorFields = {}) {
-    super('auth_failed', message, fields);
+    super('dynamiq.mcp.auth_failed', message, fields);
     this.name = 'McpAuthError';
   }
 }
@@ -132,7 +155,7 @@ export class McpAuthError extends McpError {
 /** Thrown when a server cannot be reached or started: network down, command missing, crash. */
 export class McpUnavailableError extends McpError {
   constructor(message: string, fields: McpErrorFields = {}) {
-    super('unavailable', message, fields);
+    super('dynamiq.mcp.unavailable', message, fields);
     this.name = 'McpUnavailableError';
   }
 }
@@ -140,7 +163,7 @@ export class McpUnavailableError extends McpError {
 /** Thrown at start-up when provider options are missing or malformed; names the field. */
 export class McpConfigError extends McpError {
   constructor(message: string) {
-    super('invalid_config', message);
+    super('dynamiq.mcp.invalid_config', message);
     this.name = 'McpConfigError';
   }
 }

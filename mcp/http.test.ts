@@ -145,7 +145,7 @@ describe('a controllable MCP server over Streamable HTTP', () => {
 
   it('turns a JSON-RPC error from the server into server_error with its code', async () => {
     await expect(registry.callTool('u1', 'fake', 'crash', {})).rejects.toMatchObject({
-      code: 'server_error',
+      code: 'dynamiq.mcp.server_error',
       serverCode: ErrorCode.InternalError,
       message: expect.stringContaining('database connection lost'),
     });
@@ -171,7 +171,7 @@ describe('a controllable MCP server over Streamable HTTP', () => {
         onProgress: () => controller.abort(),
       },
     );
-    await expect(call).rejects.toMatchObject({ code: 'cancelled', tool: 'slow' });
+    await expect(call).rejects.toMatchObject({ code: 'dynamiq.mcp.cancelled', tool: 'slow' });
     await until(() => fake.requests.some((r) => r.rpc.includes('notifications/cancelled')));
     await until(() => fake.cancelled.length > 0);
   });
@@ -186,7 +186,7 @@ describe('a controllable MCP server over Streamable HTTP', () => {
         { ms: 3_000 },
         { timeoutMs: 100, maxTotalTimeoutMs: 300 },
       ),
-    ).rejects.toMatchObject({ code: 'timeout' });
+    ).rejects.toMatchObject({ code: 'dynamiq.mcp.timeout' });
     await until(() => fake.cancelled.length > before);
     await expect(registry.callTool('u1', 'fake', 'echo', { message: 'ok' })).resolves.toMatchObject(
       { text: 'ok' },
@@ -209,7 +209,9 @@ describe('a controllable MCP server over Streamable HTTP', () => {
     const reg = new McpRegistry({
       providers: [new LocalProvider({ servers: { gone: { url: 'http://127.0.0.1:9/mcp' } } })],
     });
-    await expect(reg.listTools('u1', 'gone')).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(reg.listTools('u1', 'gone')).rejects.toMatchObject({
+      code: 'dynamiq.mcp.unavailable',
+    });
     await reg.close();
   });
 });

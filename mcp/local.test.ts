@@ -95,7 +95,11 @@ describe('local stdio servers (server-everything, server-memory)', () => {
       .callTool('u1', 'everything', 'get-sum', { a: 'two', b: 2 })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McpError);
-    expect(err).toMatchObject({ code: 'invalid_arguments', app: 'everything', tool: 'get-sum' });
+    expect(err).toMatchObject({
+      code: 'dynamiq.mcp.invalid_arguments',
+      app: 'everything',
+      tool: 'get-sum',
+    });
     expect((err as Error).message).toContain('a must be number');
     const missing = await registry
       .callTool('u1', 'everything', 'get-sum', { a: 1 })
@@ -107,10 +111,10 @@ describe('local stdio servers (server-everything, server-memory)', () => {
 
   it('answers unknown apps and tools with typed errors', async () => {
     await expect(registry.callTool('u1', 'nope', 'echo', {})).rejects.toMatchObject({
-      code: 'unknown_app',
+      code: 'dynamiq.mcp.unknown_app',
     });
     await expect(registry.callTool('u1', 'everything', 'no-such-tool', {})).rejects.toMatchObject({
-      code: 'unknown_tool',
+      code: 'dynamiq.mcp.unknown_tool',
       message: expect.stringContaining('echo'),
     });
   });
@@ -125,7 +129,7 @@ describe('local stdio servers (server-everything, server-memory)', () => {
       { duration: 20, steps: 100 },
       { signal: controller.signal, onProgress: () => controller.abort() },
     );
-    await expect(call).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(call).rejects.toMatchObject({ code: 'dynamiq.mcp.cancelled' });
     expect(performance.now() - started).toBeLessThan(3_000);
     // The session survives a cancelled call.
     await expect(
@@ -144,7 +148,7 @@ describe('local stdio servers (server-everything, server-memory)', () => {
         { duration: 5, steps: 1 },
         { timeoutMs: 300 },
       ),
-    ).rejects.toMatchObject({ code: 'timeout', timeoutMs: 300 });
+    ).rejects.toMatchObject({ code: 'dynamiq.mcp.timeout', timeoutMs: 300 });
   });
 
   it('bounds large results: binary content described, not inlined, past the limit', async () => {
@@ -172,7 +176,7 @@ describe('local stdio servers (server-everything, server-memory)', () => {
 
   it('says clearly when a command cannot be started', async () => {
     const err = await registry.listTools('u1', 'missing').catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'unavailable', app: 'missing' });
+    expect(err).toMatchObject({ code: 'dynamiq.mcp.unavailable', app: 'missing' });
     expect((err as Error).message).toMatch(/ENOENT|Could not start/);
   });
 

@@ -110,7 +110,7 @@ describe('McpRegistry', () => {
       tool: 'fresh',
     });
     await expect(registry.callTool('u', 'a', 'gone', {})).rejects.toMatchObject({
-      code: 'unknown_tool',
+      code: 'dynamiq.mcp.unknown_tool',
     });
     expect(p.lists).toHaveLength(3);
   });
@@ -119,15 +119,15 @@ describe('McpRegistry', () => {
     const p = stubProvider('local', { apps: ['a'] });
     const registry = new McpRegistry({ providers: [p] });
     await expect(registry.callTool('u', 'a', 'echo', [] as never)).rejects.toMatchObject({
-      code: 'invalid_arguments',
+      code: 'dynamiq.mcp.invalid_arguments',
     });
     const set = await registry.llmTools('u', ['a']);
     await expect(registry.callLlmTool('u', set, 'a__echo', '{"m":')).rejects.toMatchObject({
-      code: 'invalid_arguments',
+      code: 'dynamiq.mcp.invalid_arguments',
       message: expect.stringContaining('not valid JSON'),
     });
     await expect(registry.callLlmTool('u', set, 'a__nope', '{}')).rejects.toMatchObject({
-      code: 'unknown_tool',
+      code: 'dynamiq.mcp.unknown_tool',
     });
     await expect(registry.callLlmTool('u', set, 'a__echo', '{"m":"ok"}')).resolves.toMatchObject({
       isError: false,
@@ -155,7 +155,7 @@ describe('McpRegistry', () => {
     const set = await registry.llmTools('u', ['a', 'broken']);
     expect(set.tools.map((t) => t.function.name)).toEqual(['a__echo']);
     expect(set.unavailable).toEqual([
-      { app: 'broken', error: expect.objectContaining({ code: 'unavailable' }) },
+      { app: 'broken', error: expect.objectContaining({ code: 'dynamiq.mcp.unavailable' }) },
     ]);
   });
 });

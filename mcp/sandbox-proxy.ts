@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MCP_OPERATIONS } from '../lib/sandbox-access/index.js';
+import { DynamiqError } from '../lib/errors/index.js';
 import { McpError } from './errors.js';
-import type { McpErrorCode } from './errors.js';
 import type { McpRegistry } from './registry.js';
 
 /** JSON-RPC error codes of the sandbox proxy; `error.data.code` carries a stable string code. */
@@ -19,7 +19,10 @@ export const PROXY_ERRORS = {
   cancelled: -32005,
 } as const;
 
-/** A JSON-RPC error answer of the proxy. */
+/**
+ * A JSON-RPC error answer of the proxy: a protocol value sent with HTTP 200 (or the transport
+ * status the route picks), so it is not a DynamiqError; `toProxyError` makes one from those.
+ */
 export class ProxyError extends Error {
   constructor(
     readonly rpcCode: number,
@@ -138,27 +141,44 @@ function appsInScope(mcp: McpRegistry, scope: ProxyScope) {
   });
 }
 
-const RPC_CODE: Record<McpErrorCode, number> = {
-  unknown_app: PROXY_ERRORS.invalidParams,
-  unknown_tool: PROXY_ERRORS.invalidParams,
-  invalid_arguments: PROXY_ERRORS.invalidParams,
-  timeout: PROXY_ERRORS.timeout,
-  cancelled: PROXY_ERRORS.cancelled,
-  not_connected: PROXY_ERRORS.notConnected,
-  server_error: PROXY_ERRORS.upstream,
-  auth_failed: PROXY_ERRORS.upstream,
-  unavailable: PROXY_ERRORS.upstream,
-  invalid_config: PROXY_ERRORS.upstream,
-};
+/**
+ * The JSON-RPC code for a DynamiqError, derived from its HTTP status: a refused argument is
+ * invalidParams, 401/403 are unauthorized/forbidden, 409 is an app the user must connect first,
+ * 499/504 are cancelled/timeout, and anything else is the upstream's failure.
+ */
+function rpcCodeOf(err: DynamiqError): number {
+  switch (err.status) {
+    case 400:
+    case 404:
+      return PROXY_ERRORS.invalidParams;
+    case 401:
+      return PROXY_ERRORS.unauthorized;
+    case 403:
+      return PROXY_ERRORS.forbidden;
+    case 409:
+      return PROXY_ERRORS.notConnected;
+    case 499:
+      return PROXY_ERRORS.cancelled;
+    case 504:
+      return PROXY_ERRORS.timeout;
+    default:
+      return PROXY_ERRORS.upstream;
+  }
+}
 
-/** The JSON-RPC error for anything `handleProxyRequest` threw; undefined for a bug (log it). */
+/**
+ * The JSON-RPC error for anything the proxy threw (a sandbox token refusal, an MCP error, a
+ * proxy refusal); undefined for a bug (log it). `error.data.code` is the error's `reason`,
+ * the short code mcp-cli shows (`expired`, `unknown_tool`).
+ */
 export function toProxyError(err: unknown): ProxyError | undefined {
   if (err instanceof ProxyError) return err;
-  if (err instanceof McpError) {
-    return new ProxyError(RPC_CODE[err.code], err.message, {
-      code: err.code,
-      ...(err.app ? { app: err.app } : {}),
-      ...(err.tool ? { tool: err.tool } : {}),
+  if (err instanceof DynamiqError) {
+    const where = err instanceof McpError ? err : undefined;
+    return new ProxyError(rpcCodeOf(err), err.message, {
+      code: err.reason,
+      ...(where?.app ? { app: where.app } : {}),
+      ...(where?.tool ? { tool: where.tool } : {}),
     });
   }
   return undefined;

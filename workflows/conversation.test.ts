@@ -1,5 +1,10 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationIdFor, conversationWorkflowId } from '../lib/conversation/index.js';
+import { startEmbeddedTemporal } from '../lib/temporal/index.js';
+import type { EmbeddedTemporal } from '../lib/temporal/index.js';
 import type { ChatEvent, ConversationKey } from '../lib/conversation/index.js';
 import type { Client } from '@temporalio/client';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
@@ -11,17 +16,31 @@ import type { conversationWorkflow } from './conversation.js';
 
 describe('the conversation workflow on a real Temporal server', () => {
   let llm: FakeOpenAI;
+  let temporal: EmbeddedTemporal;
+  let temporalDir: string;
   let app: TestApp;
   let client: Client;
 
   beforeAll(async () => {
+    // This server suggests continue-as-new once a run's history passes 20 events (Temporal's
+    // default is 4 Ki), so a few turns reach the condition a long conversation reaches.
+    temporalDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-test-can-'));
+    temporal = await startEmbeddedTemporal({
+      dataDir: temporalDir,
+      namespace: 'default',
+      log: () => {},
+      serverLogLevel: 'error',
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 20 },
+    });
     llm = await startFakeOpenAI();
-    app = await startTestApp({ LLM_BASE_URL: llm.baseUrl });
+    app = await startTestApp({ LLM_BASE_URL: llm.baseUrl, TEMPORAL_ADDRESS: temporal.address });
     client = app.temporal!;
-  });
+  }, 120_000);
   afterAll(async () => {
     await app?.close();
     await llm?.close();
+    await temporal?.stop();
+    await fs.rm(temporalDir, { recursive: true, force: true });
   });
 
   const key: ConversationKey = {
@@ -43,7 +62,7 @@ describe('the conversation workflow on a real Temporal server', () => {
       {
         workflowId: conversationWorkflowId(key),
         taskQueue: app.taskQueue,
-        args: [{ conversationId: conversationIdFor(key), key, turnsPerRun: 2 }],
+        args: [{ conversationId: conversationIdFor(key), key }],
         signal: chatEventSignal,
         signalArgs: [e],
       },

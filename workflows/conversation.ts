@@ -67,10 +67,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     turnsCompleted++;
     turnsThisRun++;
 
-    if (
-      turnsThisRun >= (input.turnsPerRun ?? TURNS_PER_RUN) ||
-      workflowInfo().continueAsNewSuggested
-    ) {
+    if (turnsThisRun >= TURNS_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof conversationWorkflow>({
         conversationId: input.conversationId,
@@ -78,7 +75,6 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
         pending,
         seenEventIds: [...seen].slice(-SEEN_EVENT_IDS_KEPT),
         turnsCompleted,
-        turnsPerRun: input.turnsPerRun,
       });
     }
   }

@@ -9,8 +9,6 @@ export interface ConversationInput {
   pending?: ChatEvent[];
   seenEventIds?: string[];
   turnsCompleted?: number;
-  /** Turns before continue-as-new; default TURNS_PER_RUN. */
-  turnsPerRun?: number;
 }
 
 export interface ConversationState {

@@ -34,7 +34,8 @@ export const LLM_ACTIVITY: ActivityOptions = {
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 4,
-    nonRetryableErrorTypes: ['LlmRequestRejected'],
+    // The activity's failure is already non-retryable; naming its type keeps that true here.
+    nonRetryableErrorTypes: ['dynamiq.llm.request_rejected'],
   },
 };
 

@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import OpenAI from 'openai';
 import type { EventBus } from '../../lib/events/index.js';
 import type { Db } from '../../lib/db/index.js';
 import { loadHistory } from '../history/index.js';
 import { NO_LLM_REPLY, SYSTEM_PROMPT } from './client.js';
+import { LlmRequestRejectedError } from './errors.js';
 import type { LlmSettings } from './client.js';
 import { TokenBatcher } from './token-batcher.js';
 
@@ -84,9 +84,9 @@ function classify(err: unknown): unknown {
   if (err instanceof OpenAI.APIError && err.status !== undefined) {
     const status = err.status;
     if (status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429) {
-      return ApplicationFailure.nonRetryable(
+      return new LlmRequestRejectedError(
+        status,
         `the LLM server refused the request (HTTP ${status}: ${err.message})`,
-        'LlmRequestRejected',
       );
     }
   }

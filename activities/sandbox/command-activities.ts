@@ -1,6 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { SandboxError } from './errors.js';
+import { SandboxFileTooLargeError } from './errors.js';
 import type { CommandCredentials } from './command-credentials.js';
 import type { SandboxSessions } from './sessions.js';
 import type { ExecResult, FileEntry } from './types.js';
@@ -48,8 +47,6 @@ export async function runCommand(
         bytes += chunk.data.length;
       },
     });
-  } catch (err) {
-    throw asFailure(err);
   } finally {
     clearInterval(beat);
   }
@@ -61,15 +58,10 @@ export async function uploadFile(
 ): Promise<{ path: string; sizeBytes: number }> {
   const data = Buffer.from(input.contentBase64, 'base64');
   if (data.length > MAX_TRANSFER_BYTES) {
-    throw ApplicationFailure.nonRetryable(
-      `file is ${data.length} bytes; the limit is ${MAX_TRANSFER_BYTES}`,
-      'FileTooLarge',
-    );
+    throw tooLarge(input.path, data.length);
   }
   const sandbox = await sessions.forConversation(input.conversationId);
-  await sandbox.writeFile(input.path, data).catch((err: unknown) => {
-    throw asFailure(err);
-  });
+  await sandbox.writeFile(input.path, data);
   return { path: input.path, sizeBytes: data.length };
 }
 
@@ -78,14 +70,9 @@ export async function downloadFile(
   input: { conversationId: string; path: string },
 ): Promise<{ path: string; contentBase64: string; sizeBytes: number }> {
   const sandbox = await sessions.forConversation(input.conversationId);
-  const data = await sandbox.readFile(input.path).catch((err: unknown) => {
-    throw asFailure(err);
-  });
+  const data = await sandbox.readFile(input.path);
   if (data.length > MAX_TRANSFER_BYTES) {
-    throw ApplicationFailure.nonRetryable(
-      `file is ${data.length} bytes; the limit is ${MAX_TRANSFER_BYTES}`,
-      'FileTooLarge',
-    );
+    throw tooLarge(input.path, data.length);
   }
   return { path: input.path, contentBase64: data.toString('base64'), sizeBytes: data.length };
 }
@@ -95,23 +82,14 @@ export async function listFiles(
   input: { conversationId: string; path: string },
 ): Promise<FileEntry[]> {
   const sandbox = await sessions.forConversation(input.conversationId);
-  return sandbox.listFiles(input.path).catch((err: unknown) => {
-    throw asFailure(err);
-  });
+  return sandbox.listFiles(input.path);
 }
 
-const NOT_RETRYABLE = new Set([
-  'SANDBOX_INVALID_INPUT',
-  'SANDBOX_FILE_NOT_FOUND',
-  'SANDBOX_FILE_TOO_LARGE',
-  'SANDBOX_INVALID_CONFIG',
-  'SANDBOX_AUTH_FAILED',
-]);
-
-/** A caller's mistake is final; an unavailable provider is worth another attempt. */
-function asFailure(err: unknown): unknown {
-  if (err instanceof SandboxError && NOT_RETRYABLE.has(err.code)) {
-    return ApplicationFailure.nonRetryable(err.message, err.code);
-  }
-  return err;
+/** A file moved through the workflow (and so its history) is bounded; not worth a retry. */
+function tooLarge(path: string, size: number): SandboxFileTooLargeError {
+  return new SandboxFileTooLargeError(
+    path,
+    MAX_TRANSFER_BYTES,
+    `${path} is ${size} bytes; files move through the workflow up to ${MAX_TRANSFER_BYTES} bytes. Split it, or process it inside the sandbox.`,
+  );
 }

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../lib/db/index.js';
+import { mappingFailures } from '../../lib/errors/index.js';
 import type { Database } from '../../lib/db/index.js';
 import { downloadFile, runCommand, uploadFile } from './command-activities.js';
 import type { CommandResult } from './command-activities.js';
@@ -26,7 +27,7 @@ describe('one sandbox per conversation, recorded in the database', () => {
     new SandboxSessions(db.prisma, newProvider(), { providerName: 'local', idleTimeoutMs });
 
   beforeAll(async () => {
-    db = await openDatabase({ dataDir: 'memory://' });
+    db = await openDatabase({});
     await migrate(db.sql);
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'dynamiq-sessions-'));
     await chmod(dataDir, 0o711);
@@ -157,11 +158,15 @@ describe('one sandbox per conversation, recorded in the database', () => {
       path: 'count.txt',
     });
     expect(Buffer.from(out.contentBase64, 'base64').toString().trim()).toBe('2');
-    const missing = env.run(downloadFile, sessions, { conversationId: id, path: 'nope.txt' });
+    // As createActivities binds it: a final error becomes a non-retryable failure.
+    const missing = env.run(mappingFailures(downloadFile), sessions, {
+      conversationId: id,
+      path: 'nope.txt',
+    });
     await expect(missing).rejects.toBeInstanceOf(ApplicationFailure);
     await expect(missing).rejects.toMatchObject({
       nonRetryable: true,
-      type: 'SANDBOX_FILE_NOT_FOUND',
+      type: 'dynamiq.sandbox.file_not_found',
     });
   });
 

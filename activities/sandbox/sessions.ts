@@ -1,3 +1,4 @@
+import { FetchCache } from '../../lib/cache/index.js';
 import type { Db } from '../../lib/db/index.js';
 import { SandboxNotFoundError } from './errors.js';
 import type { Sandbox, SandboxProvider } from './types.js';
@@ -17,7 +18,8 @@ export interface SandboxSessionsOptions {
 export class SandboxSessions {
   /** Open sandboxes of this worker; the database is the record, this saves reconnects. */
   private readonly open = new Map<string, Sandbox>();
-  private readonly pending = new Map<string, Promise<Sandbox>>();
+  /** Creations (or reconnects) running now: concurrent callers for a conversation share one. */
+  private readonly resolving = new FetchCache<Sandbox>({ ttlMs: 0 });
 
   constructor(
     private readonly db: Db,
@@ -32,13 +34,7 @@ export class SandboxSessions {
       await this.touch(conversationId);
       return cached;
     }
-    // Concurrent callers for one conversation share one creation.
-    let pending = this.pending.get(conversationId);
-    if (!pending) {
-      pending = this.resolve(conversationId).finally(() => this.pending.delete(conversationId));
-      this.pending.set(conversationId, pending);
-    }
-    return pending;
+    return this.resolving.get(conversationId, () => this.resolve(conversationId));
   }
 
   private async resolve(conversationId: string): Promise<Sandbox> {

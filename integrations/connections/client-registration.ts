@@ -1,7 +1,7 @@
 // Which OAuth client an integration uses. An administrator's (OAUTH_<ID>_CLIENT_ID) always wins;
 // otherwise, where the provider lets clients register themselves (RFC 7591, remote MCP servers),
 // the client Dynamiq registered, stored once per deployment and integration.
-import { DecryptError, open, seal } from '../../lib/crypto/index.js';
+import { DecryptError, oauthClientContext, open, seal } from '../../lib/crypto/index.js';
 import type { Integration } from '../schema.js';
 import type { OAuthClient } from './clients.js';
 import { oauthEnvNames, requireOAuthClient } from './clients.js';
@@ -11,7 +11,7 @@ import { ConnectionError } from './errors.js';
 import { PROVIDER_TIMEOUT_MS } from './oauth-http.js';
 import { RegistrationError, registerClient } from './oauth-register.js';
 import type { ClientRegistration, RegisteredAuth } from './oauth-register.js';
-import { oauthClientContext, registrationSecretSchema, toBytes } from './secrets.js';
+import { registrationSecretSchema, toBytes } from './secrets.js';
 import type { RegistrationSecret } from './secrets.js';
 
 /** Whether an oauth2 integration can get a client: configured, or registered on first connect. */
@@ -62,14 +62,10 @@ export async function clientFor(
   }
   if (stored && isCurrent(ctx, stored)) return stored.client;
 
-  let flight = ctx.registering.get(integration.id);
-  if (!flight) {
-    flight = register(ctx, integration, registrationUrl, use.registerFor).finally(() =>
-      ctx.registering.delete(integration.id),
-    );
-    ctx.registering.set(integration.id, flight);
-  }
-  return flight;
+  const registerFor = use.registerFor;
+  return ctx.registering.get(integration.id, () =>
+    register(ctx, integration, registrationUrl, registerFor),
+  );
 }
 
 interface StoredRegistration {

@@ -1,3 +1,4 @@
+import { FetchCache } from '../../lib/cache/index.js';
 import type { Keyring } from '../../lib/crypto/index.js';
 import type { Db } from '../../lib/db/index.js';
 import type { Logger } from '../../lib/logging.js';
@@ -43,7 +44,7 @@ export interface ConnectionsContext extends Required<Omit<ConnectionsOptions, Se
   /** The integrations in catalog order (list views keep it). */
   ordered: readonly Integration[];
   /** By integration id: the in-process half of the client registration single-flight. */
-  registering: Map<string, Promise<OAuthClient>>;
+  registering: FetchCache<OAuthClient>;
 }
 
 export function contextOf(options: ConnectionsOptions): ConnectionsContext {
@@ -57,7 +58,7 @@ export function contextOf(options: ConnectionsOptions): ConnectionsContext {
     publicUrl: options.publicUrl.replace(/\/+$/, ''),
     integrations: new Map(ordered.map((i) => [i.id, i])),
     ordered,
-    registering: new Map(),
+    registering: new FetchCache({ ttlMs: 0 }),
   };
 }
 

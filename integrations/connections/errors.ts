@@ -1,3 +1,5 @@
+import { DynamiqError } from '../../lib/errors/index.js';
+
 /** Every failure of the connections layer, so callers branch on `code`, never on text. */
 export const CONNECTION_ERRORS = {
   'dynamiq.connections.unknown_integration': 404,
@@ -19,21 +21,26 @@ export const CONNECTION_ERRORS = {
 
 export type ConnectionErrorCode = keyof typeof CONNECTION_ERRORS;
 
+/** Provider failures that may pass on their own; everything else needs a person to act. */
+const RETRYABLE: ReadonlySet<ConnectionErrorCode> = new Set([
+  'dynamiq.connections.provider_error',
+  'dynamiq.connections.refresh_failed',
+]);
+
 /**
  * Thrown when a connection cannot be made, read, refreshed or removed. `code` is stable;
  * `status` is the HTTP status an API should answer with. Messages are written for the person
  * connecting and never contain a secret: provider answers are reduced to status and error code.
  */
-export class ConnectionError extends Error {
-  override readonly name: string = 'ConnectionError';
-  readonly status: number;
-  constructor(
-    readonly code: ConnectionErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.status = CONNECTION_ERRORS[code];
+export class ConnectionError extends DynamiqError {
+  override name = 'ConnectionError';
+  declare readonly code: ConnectionErrorCode;
+  constructor(code: ConnectionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, {
+      status: CONNECTION_ERRORS[code],
+      retryable: RETRYABLE.has(code),
+      cause: options?.cause,
+    });
   }
 }
 

@@ -24,10 +24,3 @@ export { RegistrationError } from './oauth-register.js';
 
 export { ROTATION_BATCH, rotateSecrets } from './rotate.js';
 export type { RotationFailure, RotationResult } from './rotate.js';
-
-export {
-  connectionContext,
-  oauthStateContext,
-  cloudCredentialContext,
-  oauthClientContext,
-} from './secrets.js';

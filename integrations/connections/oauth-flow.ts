@@ -1,4 +1,4 @@
-import { DecryptError, open, seal } from '../../lib/crypto/index.js';
+import { DecryptError, oauthStateContext, open, seal } from '../../lib/crypto/index.js';
 import type { Integration } from '../schema.js';
 import { clientFor } from './client-registration.js';
 import type { ConnectionsContext } from './context.js';
@@ -13,7 +13,7 @@ import {
   hashState,
   randomState,
 } from './oauth-client.js';
-import { oauthStateContext, toBytes } from './secrets.js';
+import { toBytes } from './secrets.js';
 import { saveConnection } from './store.js';
 
 // Finished or abandoned states are kept a day for investigation, then swept on the next start.

@@ -1,4 +1,4 @@
-import { PromiseCache } from '../../lib/cache/index.js';
+import { FetchCache } from '../../lib/cache/index.js';
 
 /**
  * How the connections layer sees a service that holds users' accounts for mcp-type integrations
@@ -61,10 +61,10 @@ export interface AccountsCacheOptions {
  * kept, so the next one tries again.
  */
 export class ProviderAccountsCache {
-  private readonly cache: PromiseCache<ProviderAccount[]>;
+  private readonly cache: FetchCache<ProviderAccount[]>;
 
   constructor(private readonly options: AccountsCacheOptions) {
-    this.cache = new PromiseCache(options.ttlMs, options.now);
+    this.cache = new FetchCache({ ttlMs: options.ttlMs, now: options.now });
   }
 
   get(

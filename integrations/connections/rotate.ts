@@ -1,13 +1,16 @@
-import { DecryptError, keyIdOf, open, seal } from '../../lib/crypto/index.js';
-import type { Keyring } from '../../lib/crypto/index.js';
-import type { Db } from '../../lib/db/index.js';
 import {
+  DecryptError,
   cloudCredentialContext,
   connectionContext,
+  keyIdOf,
   oauthClientContext,
   oauthStateContext,
-  toBytes,
-} from './secrets.js';
+  open,
+  seal,
+} from '../../lib/crypto/index.js';
+import type { Keyring } from '../../lib/crypto/index.js';
+import type { Db } from '../../lib/db/index.js';
+import { toBytes } from './secrets.js';
 
 export interface RotationFailure {
   table: 'Connection' | 'OAuthState' | 'CloudCredential' | 'OAuthClientRegistration';

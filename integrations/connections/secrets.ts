@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DecryptError, open, seal } from '../../lib/crypto/index.js';
+import { DecryptError, connectionContext, open, seal } from '../../lib/crypto/index.js';
 import type { Keyring } from '../../lib/crypto/index.js';
 import { ConnectionError } from './errors.js';
 
@@ -17,12 +17,6 @@ export const storedSecretSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type StoredSecret = z.infer<typeof storedSecretSchema>;
-
-// Each secret is bound to its row, so a ciphertext copied into another row does not open there.
-export const connectionContext = (id: string) => `connection:${id}`;
-export const oauthStateContext = (stateHash: string) => `oauth-state:${stateHash}`;
-export const cloudCredentialContext = (id: string) => `cloud:${id}`;
-export const oauthClientContext = (integrationId: string) => `oauth-client:${integrationId}`;
 
 /**
  * The plaintext shape of `OAuthClientRegistration.secret`: what a provider issued with a client

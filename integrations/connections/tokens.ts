@@ -1,3 +1,4 @@
+import { FetchCache } from '../../lib/cache/index.js';
 import type { Integration } from '../schema.js';
 import { clientFor } from './client-registration.js';
 import type { ConnectionsContext } from './context.js';
@@ -24,7 +25,8 @@ type Refreshed =
  * provider is asked, so a second process waits and then reads the new token).
  */
 export class TokenIssuer {
-  private readonly inflight = new Map<string, Promise<AccessToken>>();
+  /** Refreshes running now, by connection id (kept no longer: the database has the token). */
+  private readonly refreshing = new FetchCache<AccessToken>({ ttlMs: 0 });
 
   constructor(private readonly ctx: ConnectionsContext) {}
 
@@ -44,14 +46,7 @@ export class TokenIssuer {
     );
     if (!this.isStale(row.expiresAt)) return this.tokenOf(integration, row);
 
-    let flight = this.inflight.get(row.id);
-    if (!flight) {
-      flight = this.refresh(integration, userId, row.id).finally(() =>
-        this.inflight.delete(row.id),
-      );
-      this.inflight.set(row.id, flight);
-    }
-    return flight;
+    return this.refreshing.get(row.id, () => this.refresh(integration, userId, row.id));
   }
 
   private isStale(expiresAt: Date | null): boolean {

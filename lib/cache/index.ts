@@ -1,2 +1,3 @@
-// Small in-process caches shared by the broker and the connections layer.
-export { PromiseCache } from './promise-cache.js';
+// The one in-process cache helper, used by the broker, the connections layer and MCP.
+export { FetchCache } from './fetch-cache.js';
+export type { FetchCacheOptions, Fetched } from './fetch-cache.js';

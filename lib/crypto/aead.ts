@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { DynamiqError } from '../errors/index.js';
 import type { Keyring } from './keyring.js';
 
 const VERSION = 1;
@@ -6,14 +7,12 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** Thrown when a ciphertext cannot be opened: unknown key, tampering, or a wrong context. */
-export class DecryptError extends Error {
+export class DecryptError extends DynamiqError {
   override readonly name = 'DecryptError';
-  constructor(
-    readonly code:
-      'dynamiq.crypto.unknown_key' | 'dynamiq.crypto.malformed' | 'dynamiq.crypto.auth_failed',
-    message: string,
-  ) {
-    super(message);
+  declare readonly code:
+    'dynamiq.crypto.unknown_key' | 'dynamiq.crypto.malformed' | 'dynamiq.crypto.auth_failed';
+  constructor(code: DecryptError['code'], message: string) {
+    super(code, message, { status: 500 });
   }
 }
 

@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { loadOrCreateSecret } from '../local-secrets.js';
 
 export interface MasterKey {
   /** Derived from the key itself, so nobody has to name keys to rotate them. */
@@ -37,23 +36,9 @@ export async function loadKeyring(opts: {
   warn: (line: string) => void;
 }): Promise<Keyring> {
   if (opts.masterKey) return keyringOf(opts.masterKey, opts.previousKeys);
-  const file = path.join(opts.dataDir, 'master.key');
-  let stored: string;
-  try {
-    stored = (await fs.readFile(file, 'utf8')).trim();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await fs.mkdir(opts.dataDir, { recursive: true });
-    try {
-      await fs.writeFile(file, `${randomBytes(32).toString('base64')}\n`, {
-        mode: 0o600,
-        flag: 'wx',
-      });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    stored = (await fs.readFile(file, 'utf8')).trim();
-  }
+  const { value: stored, file } = await loadOrCreateSecret(opts.dataDir, 'master.key', {
+    encoding: 'base64',
+  });
   opts.warn(
     `DYNAMIQ_MASTER_KEY is unset: secrets are encrypted with the generated key in ${file}. ` +
       'Set DYNAMIQ_MASTER_KEY (openssl rand -base64 32) in production.',

@@ -1,6 +1,7 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { open, seal } from './aead.js';
+import { TEMPORAL_PAYLOAD_CONTEXT } from './contexts.js';
 import type { Keyring } from './keyring.js';
 
 const ENCODING = 'binary/encrypted';
@@ -24,7 +25,7 @@ export class EncryptionCodec implements PayloadCodec {
         encoding: encoder.encode(ENCODING),
         'encryption-key-id': encoder.encode(this.keyring.current.id),
       },
-      data: seal(this.keyring, ProtoPayload.encode(payload).finish()),
+      data: seal(this.keyring, ProtoPayload.encode(payload).finish(), TEMPORAL_PAYLOAD_CONTEXT),
     }));
   }
 
@@ -32,7 +33,9 @@ export class EncryptionCodec implements PayloadCodec {
     return payloads.map((payload) => {
       const encoding = payload.metadata?.encoding;
       if (!encoding || decoder.decode(encoding) !== ENCODING || !payload.data) return payload;
-      return ProtoPayload.decode(open(this.keyring, payload.data)) as Payload;
+      return ProtoPayload.decode(
+        open(this.keyring, payload.data, TEMPORAL_PAYLOAD_CONTEXT),
+      ) as Payload;
     });
   }
 }

@@ -18,12 +18,13 @@ export interface Database {
 }
 
 /**
- * PostgreSQL when a URL is given, otherwise PGlite persisted in `<dataDir>/pglite`
- * (or in memory when dataDir is `memory://`, which tests use).
+ * PostgreSQL when a URL is given, otherwise PGlite persisted in `<dataDir>/pglite`, or, with
+ * neither, an in-memory PGlite that is gone once closed.
  */
 export async function openDatabase(opts: {
   url?: string;
-  dataDir: string;
+  /** The data folder PGlite keeps its files under; unset: in memory. */
+  dataDir?: string;
   /** Told when PostgreSQL drops an idle pooled connection (a restart, a failover). */
   onIdleError?: (err: Error) => void;
 }): Promise<Database> {
@@ -72,9 +73,9 @@ async function openPostgres(url: string, onIdleError: (err: Error) => void): Pro
   };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string | undefined): Promise<Database> {
   let pglite: PGlite;
-  if (dataDir === 'memory://') {
+  if (dataDir === undefined) {
     pglite = new PGlite();
   } else {
     const dir = path.join(dataDir, 'pglite');

@@ -18,12 +18,12 @@ afterEach(async () => {
 
 async function freshDatabase(kind: Kind): Promise<Database> {
   if (kind === 'pglite') {
-    const db = await openDatabase({ dataDir: 'memory://' });
+    const db = await openDatabase({});
     cleanups.push(() => db.close());
     return db;
   }
   const pg = await createTestDatabase();
-  const db = await openDatabase({ url: pg.url, dataDir: 'unused' });
+  const db = await openDatabase({ url: pg.url });
   cleanups.push(async () => {
     await db.close();
     await pg.drop();

@@ -8,7 +8,7 @@ import {
   signSandboxToken,
   verifySandboxToken,
 } from './index.js';
-import type { SandboxTokenErrorCode, SandboxTokenSubject } from './index.js';
+import type { SandboxTokenSubject } from './index.js';
 
 const secret = 'a-test-secret-that-is-long-enough-0123456789';
 const subject: SandboxTokenSubject = {
@@ -18,13 +18,14 @@ const subject: SandboxTokenSubject = {
   scopes: { apps: ['linear', 'sentry'], operations: ['mcp:list', 'mcp:call'] },
 };
 
-async function refusedWith(promise: Promise<unknown>): Promise<SandboxTokenErrorCode> {
+/** The refusal's reason: the code's last part (`expired` of `dynamiq.sandbox_token.expired`). */
+async function refusedWith(promise: Promise<unknown>): Promise<string> {
   const err = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(SandboxTokenError);
-  return (err as SandboxTokenError).code;
+  return (err as SandboxTokenError).reason;
 }
 
 const otherClaims = (overrides: { aud?: string; iss?: string; key?: string } = {}) =>

@@ -108,7 +108,10 @@ export async function verifySandboxToken(
   }
   const parsed = payload.safeParse(verified.payload);
   if (!parsed.success) {
-    throw new SandboxTokenError('malformed', 'The token does not carry sandbox-token claims.');
+    throw new SandboxTokenError(
+      'dynamiq.sandbox_token.malformed',
+      'The token does not carry sandbox-token claims.',
+    );
   }
   const p = parsed.data;
   return {
@@ -124,37 +127,45 @@ export async function verifySandboxToken(
 
 function refusal(err: unknown): SandboxTokenError {
   if (err instanceof errors.JWTExpired) {
-    return new SandboxTokenError('expired', 'The sandbox token has expired; ask for a new one.', {
-      cause: err,
-    });
+    return new SandboxTokenError(
+      'dynamiq.sandbox_token.expired',
+      'The sandbox token has expired; ask for a new one.',
+      {
+        cause: err,
+      },
+    );
   }
   if (
     err instanceof errors.JWSSignatureVerificationFailed ||
     err instanceof errors.JOSEAlgNotAllowed
   ) {
     return new SandboxTokenError(
-      'invalid_signature',
+      'dynamiq.sandbox_token.invalid_signature',
       'The sandbox token was not signed by Dynamiq.',
       { cause: err },
     );
   }
   if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'aud') {
     return new SandboxTokenError(
-      'wrong_audience',
+      'dynamiq.sandbox_token.wrong_audience',
       `The token is not meant for ${SANDBOX_TOKEN_AUDIENCE}.`,
       { cause: err },
     );
   }
   if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'iss') {
     return new SandboxTokenError(
-      'wrong_issuer',
+      'dynamiq.sandbox_token.wrong_issuer',
       `The token was not issued by ${SANDBOX_TOKEN_ISSUER}.`,
       { cause: err },
     );
   }
-  return new SandboxTokenError('malformed', 'The sandbox token is not a valid JWT.', {
-    cause: err,
-  });
+  return new SandboxTokenError(
+    'dynamiq.sandbox_token.malformed',
+    'The sandbox token is not a valid JWT.',
+    {
+      cause: err,
+    },
+  );
 }
 
 // A process has one JWT secret; keeping its imported WebCrypto key saves an import per token,

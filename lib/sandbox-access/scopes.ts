@@ -94,7 +94,7 @@ export async function mintSandboxToken(
   const parsed = mintInput.safeParse(input);
   if (!parsed.success) {
     throw new SandboxTokenError(
-      'invalid_grant',
+      'dynamiq.sandbox_token.invalid_grant',
       `Cannot mint a sandbox token: ${z.prettifyError(parsed.error)}`,
     );
   }

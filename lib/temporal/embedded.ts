@@ -20,8 +20,10 @@ export async function startEmbeddedTemporal(opts: {
   namespace: string;
   cliPath?: string;
   log: (line: string) => void;
-  /** The server's own log level; it writes to this process's stdout. Default warn. */
+  /** The server's own log level; it writes to this process's stderr. Default warn. */
   serverLogLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Server dynamic-config values (`--dynamic-config-value key=value`), e.g. a history limit. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }): Promise<EmbeddedTemporal> {
   await fs.mkdir(opts.dataDir, { recursive: true });
   const cli = await findOrInstallTemporalCli({ explicitPath: opts.cliPath, log: opts.log });
@@ -36,7 +38,17 @@ export async function startEmbeddedTemporal(opts: {
       log: { format: 'json', level: opts.serverLogLevel ?? 'warn' },
       // Hands an activity to the worker in the reply to the workflow task that scheduled it,
       // skipping a matching round trip per LLM call (off by default in the server).
-      extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
+      // `--output none`: no start-up banner on this process's stdout, which stays the log's.
+      extraArgs: [
+        '--dynamic-config-value',
+        'system.enableActivityEagerExecution=true',
+        '--output',
+        'none',
+        ...Object.entries(opts.dynamicConfig ?? {}).flatMap(([key, value]) => [
+          '--dynamic-config-value',
+          `${key}=${JSON.stringify(value)}`,
+        ]),
+      ],
     },
   });
   return {

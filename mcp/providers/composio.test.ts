@@ -113,7 +113,7 @@ describe('Composio provider (against a local fake of its v3 API and MCP endpoint
     ]);
     const unconfigured = new ComposioProvider({ apiKey: undefined, apiUrl: fake.url });
     await expect(unconfigured.listAccounts('gina', ['github'])).rejects.toMatchObject({
-      code: 'invalid_config',
+      code: 'dynamiq.mcp.invalid_config',
       message: expect.stringContaining('COMPOSIO_API_KEY'),
     });
     await provider.close();
@@ -137,7 +137,7 @@ describe('Composio provider (against a local fake of its v3 API and MCP endpoint
       defaultProvider: 'composio',
     });
     await expect(wrongKey.listTools('u', 'github')).rejects.toMatchObject({
-      code: 'auth_failed',
+      code: 'dynamiq.mcp.auth_failed',
       message: expect.stringContaining('COMPOSIO_API_KEY'),
     });
     await wrongKey.close();
@@ -146,7 +146,7 @@ describe('Composio provider (against a local fake of its v3 API and MCP endpoint
       defaultProvider: 'composio',
     });
     await expect(registry.listTools('u', 'notion')).rejects.toMatchObject({
-      code: 'invalid_config',
+      code: 'dynamiq.mcp.invalid_config',
       message: expect.stringContaining('no enabled auth config for the "notion" toolkit'),
     });
     await registry.close();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FetchCache } from '../../lib/cache/index.js';
 import type { ProviderAccount, ProviderAccounts } from '../../integrations/connections/index.js';
 import { McpConfigError } from '../errors.js';
 import { SessionProvider } from '../session/session-provider.js';
@@ -38,8 +39,9 @@ export class ComposioProvider extends SessionProvider implements ProviderAccount
   readonly name = 'composio';
   readonly configured: boolean;
   private readonly apiUrl: string;
-  private readonly servers = new Map<string, Promise<string>>();
-  private readonly userUrls = new Map<string, Promise<string>>();
+  // Kept until the process ends (a failed lookup is not kept, so the next call tries again).
+  private readonly servers = new FetchCache<string>({ ttlMs: Infinity });
+  private readonly userUrls = new FetchCache<string>({ ttlMs: Infinity, max: 10_000 });
 
   constructor(private readonly options: ComposioProviderOptions) {
     super(options);
@@ -54,17 +56,20 @@ export class ComposioProvider extends SessionProvider implements ProviderAccount
   protected async endpoint(target: McpTarget, fresh: boolean): Promise<McpEndpoint> {
     const serverId = await this.serverFor(target.slug);
     const key = `${serverId}\u0000${target.userId}`;
-    if (fresh) this.userUrls.delete(key);
-    const url = await memo(this.userUrls, key, async () => {
-      const body = await this.api('/api/v3/mcp/servers/generate', generated, {
-        body: {
-          mcp_server_id: serverId,
-          user_ids: [target.userId],
-          managed_auth_by_composio: false,
-        },
-      });
-      return body.user_ids_url?.[0] ?? withUser(body.mcp_url, target.userId);
-    });
+    const url = await this.userUrls.get(
+      key,
+      async () => {
+        const body = await this.api('/api/v3/mcp/servers/generate', generated, {
+          body: {
+            mcp_server_id: serverId,
+            user_ids: [target.userId],
+            managed_auth_by_composio: false,
+          },
+        });
+        return body.user_ids_url?.[0] ?? withUser(body.mcp_url, target.userId);
+      },
+      { fresh },
+    );
     const apiKey = this.options.apiKey!;
     return {
       transport: 'http',
@@ -112,7 +117,7 @@ export class ComposioProvider extends SessionProvider implements ProviderAccount
   private serverFor(toolkit: string): Promise<string> {
     const configured = this.options.serverIds?.[toolkit];
     if (configured) return Promise.resolve(configured);
-    return memo(this.servers, toolkit, async () => {
+    return this.servers.get(toolkit, async () => {
       const name = `dynamiq-${toolkit.replace(/[^a-zA-Z0-9-]/g, '-')}`.slice(0, 30);
       const query = new URLSearchParams({ name, toolkits: toolkit });
       const found = await this.api(`/api/v3/mcp/servers?${query}`, servers, {});
@@ -157,17 +162,6 @@ export class ComposioProvider extends SessionProvider implements ProviderAccount
       authHint: 'Check COMPOSIO_API_KEY.',
     });
   }
-}
-
-/** Caches a promise per key, forgetting failures so the next call tries again. */
-function memo(cache: Map<string, Promise<string>>, key: string, load: () => Promise<string>) {
-  let pending = cache.get(key);
-  if (!pending) {
-    pending = load();
-    cache.set(key, pending);
-    pending.catch(() => cache.delete(key));
-  }
-  return pending;
 }
 
 function withUser(mcpUrl: string, userId: string): string {

@@ -62,11 +62,11 @@ describe("direct provider (a vendor's remote MCP server, the user's OAuth token 
   it('says not_connected when the user has no token, or it is refused even after a refresh', async () => {
     const reg = registry();
     await expect(reg.listTools('stranger', 'sentry')).rejects.toMatchObject({
-      code: 'not_connected',
+      code: 'dynamiq.mcp.not_connected',
       message: expect.stringContaining('has not connected sentry'),
     });
     await expect(reg.listTools('revoked', 'sentry')).rejects.toMatchObject({
-      code: 'not_connected',
+      code: 'dynamiq.mcp.not_connected',
       message: expect.stringContaining('refused'),
     });
     await reg.close();
@@ -76,7 +76,7 @@ describe("direct provider (a vendor's remote MCP server, the user's OAuth token 
     const reg = registry(false);
     expect(reg.providers().find((p) => p.name === 'direct')).toMatchObject({ configured: false });
     await expect(reg.listTools('alice', 'sentry')).rejects.toMatchObject({
-      code: 'invalid_config',
+      code: 'dynamiq.mcp.invalid_config',
     });
     await reg.close();
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FetchCache } from '../../lib/cache/index.js';
 import { requestJson } from './http-json.js';
 
 const tokenResponse = z.object({
@@ -22,28 +23,28 @@ export interface ClientCredentials {
  * it expires. Concurrent callers share one token request.
  */
 export class PipedreamTokenCache {
-  private token: { value: string; expiresAt: number } | undefined;
-  private pending: Promise<string> | undefined;
+  private readonly cache: FetchCache<{ value: string; expiresAt: number }>;
   private readonly now: () => number;
 
   constructor(private readonly creds: ClientCredentials) {
-    this.now = creds.now ?? Date.now;
+    const now = (this.now = creds.now ?? Date.now);
+    this.cache = new FetchCache({
+      ttlMs: (token) => token.expiresAt - now() - creds.refreshMarginMs,
+      max: 1,
+      now,
+    });
   }
 
   async get(): Promise<string> {
-    if (this.token && this.now() < this.token.expiresAt - this.creds.refreshMarginMs) {
-      return this.token.value;
-    }
-    this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
-    return this.pending;
+    return (await this.cache.get(TOKEN, () => this.fetchToken())).value;
   }
 
   /** Forgets the token, e.g. after the MCP server refused it. */
   invalidate(): void {
-    this.token = undefined;
+    this.cache.delete(TOKEN);
   }
 
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<{ value: string; expiresAt: number }> {
     const body = await requestJson(`${this.creds.apiUrl}/v1/oauth/token`, tokenResponse, {
       body: {
         grant_type: 'client_credentials',
@@ -56,7 +57,8 @@ export class PipedreamTokenCache {
         'Check PIPEDREAM_CLIENT_ID and PIPEDREAM_CLIENT_SECRET (an OAuth client of your workspace).',
     });
     const lifetimeMs = (body.expires_in ?? 3600) * 1000;
-    this.token = { value: body.access_token, expiresAt: this.now() + lifetimeMs };
-    return body.access_token;
+    return { value: body.access_token, expiresAt: this.now() + lifetimeMs };
   }
 }
+
+const TOKEN = 'token';

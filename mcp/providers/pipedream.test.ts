@@ -143,7 +143,7 @@ describe('Pipedream Connect provider (against a local fake of its API and MCP se
       defaultProvider: 'pipedream',
     });
     await expect(registry.listTools('u', 'slack')).rejects.toMatchObject({
-      code: 'auth_failed',
+      code: 'dynamiq.mcp.auth_failed',
       message: expect.stringContaining('PIPEDREAM_CLIENT_SECRET'),
     });
     await registry.close();
@@ -163,7 +163,7 @@ describe('Pipedream Connect provider (against a local fake of its API and MCP se
       defaultProvider: 'pipedream',
     });
     await expect(unconfigured.listTools('u', 'slack')).rejects.toMatchObject({
-      code: 'invalid_config',
+      code: 'dynamiq.mcp.invalid_config',
       message: expect.stringContaining('PIPEDREAM_PROJECT_ID'),
     });
   });

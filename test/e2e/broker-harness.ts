@@ -36,7 +36,7 @@ export async function startBrokerHarness(opts: {
   gcp?: GcpIssuerOptions;
 }): Promise<BrokerHarness> {
   const pg = await createTestDatabase();
-  const database = await openDatabase({ url: pg.url, dataDir: 'memory://' });
+  const database = await openDatabase({ url: pg.url });
   await migrate(database.sql);
   const admin = await ensureAdmin(database.prisma);
   const apiToken = randomBytes(24).toString('hex');

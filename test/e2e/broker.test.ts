@@ -211,7 +211,9 @@ describe('AWS credentials for a sandbox', () => {
   it('passes on an STS refusal as 403 and audits it', async () => {
     const res = await brokerCall(h, 'aws', await token([{ provider: 'aws', name: 'untrusted' }]));
     expect(res.status).toBe(403);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_refused');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'dynamiq.broker.upstream_refused',
+    );
     expect((await audits(1))[0]).toMatchObject({
       action: 'credential.refused',
       outcome: 'refused',
@@ -260,7 +262,10 @@ describe('refused sandbox tokens', () => {
     const res = await brokerCall(h, 'aws', t, body);
     expect(res.status).toBe(status);
     if (status === 401) expect(res.headers.get('www-authenticate')).toBe('Bearer');
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(reason);
+    // The answer carries the namespaced code; the audit record its short reason.
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      `dynamiq.broker.${reason}`,
+    );
     const row = await h.database.prisma.auditEvent.findFirstOrThrow({ orderBy: { at: 'desc' } });
     expect(row).toMatchObject({ action: 'credential.refused', outcome: 'refused', userId });
     expect(row.detail).toMatchObject({ reason });

@@ -22,24 +22,30 @@ const cleanEnv = () => {
 };
 
 /** `npm start` as a user runs it: embedded Temporal, PGlite, its own data folder. */
-async function startProduct(): Promise<{ child: ChildProcess; url: string; dataDir: string }> {
+async function startProduct(): Promise<{
+  child: ChildProcess;
+  url: string;
+  dataDir: string;
+  /** What it printed up to and including the start-up block. */
+  stdout: string;
+}> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-cli-'));
   dirs.push(dataDir);
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/dynamiq.ts', 'start'], {
-    env: { ...cleanEnv(), DYNAMIQ_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+    env: { ...cleanEnv(), DYNAMIQ_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  const url = await new Promise<string>((resolve, reject) => {
+  const stdout = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /Dynamiq is running: API at (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
+      if (/^Dynamiq is running[\s\S]*^ {2}Chat platforms .*\n/m.test(out)) resolve(out);
     });
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
   });
-  return { child, url, dataDir };
+  const url = /^ {2}API and portal +(\S+)$/m.exec(stdout)![1]!;
+  return { child, url, dataDir, stdout };
 }
 
 /** Processes whose command line mentions this data folder (the embedded Temporal server). */
@@ -61,6 +67,18 @@ describe('the dynamiq command', () => {
       });
       expect(res.status).toBe(200);
       expect(await processesUsing(p.dataDir)).toHaveLength(1);
+
+      // stdout is a pipe here, so the log lines are JSON; the block for a person comes last.
+      const [logs, block] = p.stdout.split(/^(?=Dynamiq is running)/m);
+      const lines = logs!.trim().split('\n');
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(JSON.parse(line)).toHaveProperty('msg');
+      expect(block).toMatch(
+        new RegExp(`^ {2}API token +${path.join(p.dataDir, 'api-token')}$`, 'm'),
+      );
+      expect(block).toMatch(/^ {2}LLM +set LLM_API_KEY .* or LLM_BASE_URL /m);
+      // The administrator's sign-in link, until they have signed in once.
+      expect(block).toMatch(/^ {2}Sign in +http:\/\/localhost:0\/\S+\?token=\S+ {2}\(/m);
     }
     await fs.access(path.join(a.dataDir, 'temporal.db'));
     await fs.access(path.join(a.dataDir, 'pglite'));

@@ -69,7 +69,7 @@ describe('key connects', () => {
     const res = await connect('neon', { credentials: { token: BAD } });
     expect(res.status).toBe(400);
     const error = await errorOf(res);
-    expect(error.code).toBe('key_rejected');
+    expect(error.code).toBe('dynamiq.connections.key_rejected');
     expect(error.message).toMatch(/the provider rejected this key/i);
     expect(error.message).not.toContain(BAD);
     // The good key stored earlier is still the one in use.
@@ -86,7 +86,7 @@ describe('key connects', () => {
     try {
       const res = await connect('datadog', { credentials: DD });
       expect(res.status).toBe(502);
-      expect((await errorOf(res)).code).toBe('provider_error');
+      expect((await errorOf(res)).code).toBe('dynamiq.connections.provider_error');
     } finally {
       vendor.force(undefined);
     }
@@ -114,9 +114,9 @@ describe('key connects', () => {
 
   it('refuses keys for OAuth and cloud integrations, and OAuth for key integrations', async () => {
     const oauth = await connect('gitlab', { credentials: { token: GOOD } });
-    expect((await errorOf(oauth)).code).toBe('unsupported');
+    expect((await errorOf(oauth)).code).toBe('dynamiq.connections.unsupported');
     const cloud = await connect('aws', { credentials: { token: GOOD } });
-    expect((await errorOf(cloud)).code).toBe('unsupported');
+    expect((await errorOf(cloud)).code).toBe('dynamiq.connections.unsupported');
     const noBody = await server.api('/api/integrations/neon/connect', { method: 'POST' });
     expect(noBody.status).toBe(400);
     expect((await errorOf(noBody)).message).toContain('{"credentials": {"token": "..."}}');

@@ -209,7 +209,9 @@ describe('mcp-type integrations with both providers configured', () => {
   it('refuses keys for an mcp entry: its token lives at the provider', async () => {
     const res = await connect(server, 'trello', { credentials: { token: 'abc' } });
     expect(res.status).toBe(400);
-    expect((await json<{ error: { code: string } }>(res)).error.code).toBe('unsupported');
+    expect((await json<{ error: { code: string } }>(res)).error.code).toBe(
+      'dynamiq.connections.unsupported',
+    );
   });
 
   it('disconnect deletes the accounts at the provider and is audited', async () => {
@@ -228,7 +230,9 @@ describe('mcp-type integrations with both providers configured', () => {
 
     const again = await disconnect(server, 'gmail');
     expect(again.status).toBe(404);
-    expect((await json<{ error: { code: string } }>(again)).error.code).toBe('not_connected');
+    expect((await json<{ error: { code: string } }>(again)).error.code).toBe(
+      'dynamiq.connections.not_connected',
+    );
 
     expect((await disconnect(server, 'outlook')).status).toBe(200);
     expect(composio.accounts.filter((a) => a.toolkit === 'outlook')).toEqual([]);
@@ -242,7 +246,7 @@ describe('mcp-type integrations when a provider is unconfigured or down', () => 
     const res = await connect(server, 'outlook');
     expect(res.status).toBe(503);
     const { error } = await json<{ error: { code: string; message: string } }>(res);
-    expect(error.code).toBe('provider_not_configured');
+    expect(error.code).toBe('dynamiq.connections.provider_not_configured');
     expect(error.message).toContain('Outlook connects through Composio');
     expect(error.message).toContain('COMPOSIO_API_KEY');
     expect((await disconnect(server, 'outlook')).status).toBe(503);
@@ -273,7 +277,9 @@ describe('mcp-type integrations when a provider is unconfigured or down', () => 
     expect(statuses.get('github')).toMatchObject({ status: 'not_connected' });
     const res = await connect(down, 'gmail');
     expect(res.status).toBe(502);
-    expect((await json<{ error: { code: string } }>(res)).error.code).toBe('provider_error');
+    expect((await json<{ error: { code: string } }>(res)).error.code).toBe(
+      'dynamiq.connections.provider_error',
+    );
     expect((await down.api('/api/integrations/agent-context')).status).toBe(200);
 
     const refused = await serverWith({ pipedream: pipedreamSettings({ clientSecret: 'wrong' }) });

@@ -106,7 +106,7 @@ describe('RFC 9207 iss', () => {
     const res = await server.callback(withIss(flow.callbackUrl, iss), flow.cookie);
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as { error: { code: string; message: string } };
-    expect(error.code).toBe('invalid_state');
+    expect(error.code).toBe('dynamiq.connections.invalid_state');
     expect(error.message).toMatch(text);
     expect(provider.stats.codeExchanges).toBe(exchanges);
     expect(await rows('gitlab')).toBe(0);

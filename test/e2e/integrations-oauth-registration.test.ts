@@ -196,7 +196,7 @@ describe('registration refused', () => {
     const res = await server.api('/api/integrations/sentry-onprem/connect', { method: 'POST' });
     expect(res.status).toBe(502);
     const { error } = (await res.json()) as { error: { code: string; message: string } };
-    expect(error.code).toBe('registration_failed');
+    expect(error.code).toBe('dynamiq.connections.registration_failed');
     expect(error.message).toContain('Sentry on-prem refused to register Dynamiq');
     expect(error.message).toContain('HTTP 400, invalid_redirect_uri');
     expect(error.message).toContain(`${callbackOf(server)}: check PUBLIC_URL`);
@@ -277,7 +277,7 @@ describe('a configured client', () => {
 
 describe('on PGlite (the embedded default)', () => {
   it('registers under the advisory lock there too', async () => {
-    const pglite = await openDatabase({ dataDir: 'memory://' });
+    const pglite = await openDatabase({});
     try {
       await migrate(pglite.sql);
       const user = await pglite.prisma.user.create({ data: { displayName: 'Lite' } });

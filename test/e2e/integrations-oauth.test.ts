@@ -56,7 +56,7 @@ const stateOf = (callbackUrl: string) => new URL(callbackUrl).searchParams.get('
 async function expectRefused(res: Response, code: string, text: RegExp) {
   expect(res.status).toBe(400);
   const body = (await res.json()) as { error: { code: string; message: string } };
-  expect(body.error.code).toBe(code);
+  expect(body.error.code).toBe(`dynamiq.connections.${code}`);
   expect(body.error.message).toMatch(text);
 }
 
@@ -238,7 +238,7 @@ describe('OAuth connect', () => {
     const res = await server.api('/api/integrations/canva/connect', { method: 'POST' });
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as { error: { code: string; message: string } };
-    expect(error.code).toBe('oauth_not_configured');
+    expect(error.code).toBe('dynamiq.connections.oauth_not_configured');
     expect(error.message).toContain('OAUTH_CANVA_CLIENT_ID');
     expect(error.message).toContain('OAUTH_CANVA_CLIENT_SECRET');
   });
@@ -295,6 +295,8 @@ describe('disconnect', () => {
   it('answers 404 for an integration that is not connected', async () => {
     const res = await server.api('/api/integrations/gitlab/disconnect', { method: 'DELETE' });
     expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ error: { code: 'not_connected' } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'dynamiq.connections.not_connected' },
+    });
   });
 });

@@ -7,17 +7,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rotateKeysCommand } from '../../app/commands/rotate-keys.js';
 import {
   Connections,
-  cloudCredentialContext,
-  oauthClientContext,
   oauthClientsFromEnv,
-  oauthStateContext,
   rotateSecrets,
 } from '../../integrations/connections/index.js';
 import { sealConnectionSecret } from '../../integrations/connections/secrets.js';
 import { catalog } from '../../integrations/index.js';
 import type { Integration } from '../../integrations/index.js';
 import { loadConfig } from '../../lib/config/index.js';
-import { keyIdOf, keyringOf, open, seal } from '../../lib/crypto/index.js';
+import {
+  cloudCredentialContext,
+  keyIdOf,
+  keyringOf,
+  oauthClientContext,
+  oauthStateContext,
+  open,
+  seal,
+} from '../../lib/crypto/index.js';
 import { freshDatabase, newMasterKey, startIntegrationsServer } from '../fakes/oauth/harness.js';
 import type { IntegrationsServer } from '../fakes/oauth/harness.js';
 import { startFakeKeyApi } from '../fakes/oauth/key-api.js';

@@ -85,7 +85,7 @@ describe('getAccessToken', () => {
   });
 
   it('refreshes once when two processes ask at the same time (row lock)', async () => {
-    const otherDb = await openDatabase({ url: db.url, dataDir: 'unused' });
+    const otherDb = await openDatabase({ url: db.url });
     try {
       const other = new Connections({
         db: otherDb.prisma,
@@ -166,7 +166,7 @@ describe('getAccessToken', () => {
 describe('on PGlite (the embedded default)', () => {
   let pglite: Database;
   beforeAll(async () => {
-    pglite = await openDatabase({ dataDir: 'memory://' });
+    pglite = await openDatabase({});
     await migrate(pglite.sql);
   });
   afterAll(async () => pglite?.close());

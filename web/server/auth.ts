@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../lib/db/index.js';
+import { bearerToken } from '../../lib/http/index.js';
 import { HttpError } from './errors.js';
 import { findSession } from './sessions/index.js';
 import type { AuthUser } from './auth-user.js';
@@ -55,8 +56,8 @@ export function authenticate(opts: { apiToken: string; admin: AuthUser; db: Db }
 export function bearerAuth(opts: { apiToken: string; admin: AuthUser }) {
   const expected = digest(opts.apiToken);
   return async (request: FastifyRequest, _reply: FastifyReply) => {
-    const match = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i);
-    if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
+    const token = bearerToken(request.headers.authorization);
+    if (!token || !timingSafeEqual(digest(token), expected)) {
       throw new HttpError(
         401,
         'unauthorized',

@@ -33,7 +33,7 @@ export async function freshDatabase(): Promise<{
   drop: () => Promise<void>;
 }> {
   const { url, drop } = await createTestDatabase();
-  const database = await openDatabase({ url, dataDir: 'unused' });
+  const database = await openDatabase({ url });
   await migrate(database.sql);
   return {
     url,

@@ -8,7 +8,7 @@ import {
 } from '../../../broker/index.js';
 import type { CredentialBroker } from '../../../broker/index.js';
 import { HttpError } from '../errors.js';
-import { brokerOf, translate } from './broker-http.js';
+import { brokerOf } from './broker-http.js';
 
 /** What the cloud routes need; `ServerDeps` provides it once it carries `broker`. */
 export interface CloudRouteDeps {
@@ -26,15 +26,15 @@ export async function cloudRoutes(root: FastifyInstance, deps: CloudRouteDeps): 
   const app = root.withTypeProvider<ZodTypeProvider>();
   const broker = () => brokerOf(deps);
 
-  app.get('/api/cloud/credentials', async (request) =>
-    translate(async () => ({ credentials: await broker().store.list(request.user.id) })),
-  );
+  app.get('/api/cloud/credentials', async (request) => ({
+    credentials: await broker().store.list(request.user.id),
+  }));
 
   app.post(
     '/api/cloud/credentials/aws',
     { schema: { body: awsCredentialInput } },
     async (request, reply) => {
-      const credential = await translate(() => broker().createAws(request.user.id, request.body));
+      const credential = await broker().createAws(request.user.id, request.body);
       return reply.status(201).send({ credential });
     },
   );
@@ -43,7 +43,7 @@ export async function cloudRoutes(root: FastifyInstance, deps: CloudRouteDeps): 
     '/api/cloud/credentials/gcp',
     { schema: { body: gcpCredentialInput } },
     async (request, reply) => {
-      const credential = await translate(() => broker().createGcp(request.user.id, request.body));
+      const credential = await broker().createGcp(request.user.id, request.body);
       return reply.status(201).send({ credential });
     },
   );
@@ -52,9 +52,7 @@ export async function cloudRoutes(root: FastifyInstance, deps: CloudRouteDeps): 
     '/api/cloud/credentials/:id',
     { schema: { params: idParams } },
     async (request, reply) => {
-      const deleted = await translate(() =>
-        broker().deleteCredential(request.user.id, request.params.id),
-      );
+      const deleted = await broker().deleteCredential(request.user.id, request.params.id);
       if (!deleted)
         throw new HttpError(404, 'not_found', `No cloud credential ${request.params.id}.`);
       return reply.status(204).send();
@@ -73,12 +71,10 @@ export async function cloudRoutes(root: FastifyInstance, deps: CloudRouteDeps): 
     },
     async (request) => {
       const { limit, before } = request.query;
-      const events = await translate(() =>
-        broker().audit.list(request.user.id, {
-          limit,
-          ...(before ? { before: new Date(before) } : {}),
-        }),
-      );
+      const events = await broker().audit.list(request.user.id, {
+        limit,
+        ...(before ? { before: new Date(before) } : {}),
+      });
       return { events, next: events.length === limit ? events.at(-1)!.at : null };
     },
   );
@@ -98,23 +94,19 @@ export async function cloudBrokerRoutes(
   const options = { schema: { body: brokerRequestBody } };
 
   app.post('/api/cloud/aws/credentials', options, async (request, reply) => {
-    const answer = await translate(() =>
-      brokerOf(deps).awsCredentials({
-        authorization: request.headers.authorization,
-        name: request.body.name,
-      }),
-    );
+    const answer = await brokerOf(deps).awsCredentials({
+      authorization: request.headers.authorization,
+      name: request.body.name,
+    });
     // Credentials must not sit in a proxy's or browser's cache.
     return reply.header('cache-control', 'no-store').send(answer);
   });
 
   app.post('/api/cloud/gcp/credentials', options, async (request, reply) => {
-    const answer = await translate(() =>
-      brokerOf(deps).gcpAccessToken({
-        authorization: request.headers.authorization,
-        name: request.body.name,
-      }),
-    );
+    const answer = await brokerOf(deps).gcpAccessToken({
+      authorization: request.headers.authorization,
+      name: request.body.name,
+    });
     return reply.header('cache-control', 'no-store').send(answer);
   });
 }

@@ -7,7 +7,7 @@ import type { CredentialBroker } from '../../../broker/index.js';
 import { ConnectionError, placeCredentials } from '../../../integrations/connections/index.js';
 import type { Connections, UsableCredentials } from '../../../integrations/connections/index.js';
 import { HttpError } from '../errors.js';
-import { brokerOf, translate } from './broker-http.js';
+import { brokerOf } from './broker-http.js';
 
 /** What these routes need; `ServerDeps` provides it. */
 export interface IntegrationBrokerDeps {
@@ -59,12 +59,10 @@ export async function integrationBrokerRoutes(
     '/api/integrations/:id/sandbox-credentials',
     { schema: { params: idParams } },
     async (request, reply) => {
-      const answer = await translate(() =>
-        brokerOf(deps).cliCredentials({
-          authorization: request.headers.authorization,
-          integration: request.params.id,
-        }),
-      );
+      const answer = await brokerOf(deps).cliCredentials({
+        authorization: request.headers.authorization,
+        integration: request.params.id,
+      });
       return reply.header('cache-control', 'no-store').send(answer);
     },
   );
@@ -77,20 +75,26 @@ export async function integrationBrokerRoutes(
     proxy.removeAllContentTypeParsers();
     proxy.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     proxy.all(`${API_PROXY_PREFIX}/:id/*`, async (request, reply) => {
-      const { id } = idParams.parse(request.params);
+      const params = idParams.safeParse(request.params);
+      if (!params.success) {
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `params.id: ${params.error.issues[0]?.message}`,
+        );
+      }
+      const { id } = params.data;
       const length = Number(request.headers['content-length'] ?? 0);
       if (length > PROXY_BODY_LIMIT) {
         throw new HttpError(413, 'body_too_large', `The proxy forwards at most 10 MiB.`);
       }
       const upstream = targetOf(request.url, id);
-      const usable = await translate(() =>
-        brokerOf(deps).proxyCredentials({
-          authorization: request.headers.authorization,
-          integration: id,
-          method: request.method,
-          path: upstream.path,
-        }),
-      );
+      const usable = await brokerOf(deps).proxyCredentials({
+        authorization: request.headers.authorization,
+        integration: id,
+        method: request.method,
+        path: upstream.path,
+      });
       const target = upstreamUrl(usable, upstream);
       // Query-placed keys (a few APIs) go into `target`; header ones replace the sandbox's.
       const placed = Object.fromEntries(
@@ -104,7 +108,7 @@ export async function integrationBrokerRoutes(
         onError: (res, { error }) => {
           res.status(502).send({
             error: {
-              code: 'upstream_failed',
+              code: 'dynamiq.broker.upstream_failed',
               message: `${usable.integration.name}'s API could not be reached (${(error as Error & { code?: string }).code ?? error.name}).`,
             },
           });
@@ -124,16 +128,11 @@ export async function sandboxConsentRoutes(
     '/api/integrations/:id/sandbox-consent',
     { schema: { params: idParams, body: z.strictObject({ allow: z.boolean() }) } },
     async (request) => {
-      const at = await deps.connections
-        .setSandboxKeyConsent(request.user.id, request.params.id, request.body.allow)
-        .catch((err: unknown) => {
-          if (!(err instanceof ConnectionError)) throw err;
-          throw new HttpError(
-            err.status,
-            err.code.replace('dynamiq.connections.', ''),
-            err.message,
-          );
-        });
+      const at = await deps.connections.setSandboxKeyConsent(
+        request.user.id,
+        request.params.id,
+        request.body.allow,
+      );
       return { integrationId: request.params.id, sandboxKeyConsentAt: at?.toISOString() ?? null };
     },
   );
@@ -155,9 +154,8 @@ function upstreamUrl(usable: UsableCredentials, req: { path: string; search: str
   const { integration, endpoints } = usable;
   const base = endpoints.apiBaseUrl;
   if (!base || endpoints.unresolved.includes('apiBaseUrl')) {
-    throw new HttpError(
-      400,
-      'endpoint_unresolved',
+    throw new ConnectionError(
+      'dynamiq.connections.endpoint_unresolved',
       `${integration.name} has no API base URL configured for this deployment (set its apiBaseUrl override).`,
     );
   }

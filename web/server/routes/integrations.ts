@@ -1,39 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { connectBody, integrationIdParams } from '../../contract/index.js';
 import { ConnectionError } from '../../../integrations/connections/index.js';
 import type { Connections } from '../../../integrations/connections/index.js';
-import type { Logger } from '../../../lib/logging.js';
 import type { AuthUser } from '../auth.js';
-import { HttpError } from '../errors.js';
 import { bindFlowToBrowser, checkFlowBrowser, clearFlowCookie } from './oauth-cookie.js';
 
 /** What the integration routes need; `ServerDeps` provides it once it carries `connections`. */
 export interface IntegrationRouteDeps {
   connections: Connections;
-  log: Logger;
 }
 
-const idParams = z.object({
-  id: z
-    .string()
-    .max(64)
-    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { error: 'must be an integration id such as github' }),
-});
-
-const connectBody = z
-  .strictObject({
-    /** api_key/token integrations: the key(s) by name, e.g. {"token": "..."}. */
-    credentials: z
-      .record(
-        z.string().regex(/^[a-z][A-Za-z]{0,31}$/, 'credential names are camelCase'),
-        z.string().trim().min(1).max(16_384),
-      )
-      .optional(),
-    accountLabel: z.string().trim().min(1).max(200).optional(),
-  })
-  // OAuth connects are usually a POST without a body, which arrives as null.
-  .nullish();
+// The portal's contract (web/contract) holds the request schemas both sides use.
+const idParams = integrationIdParams;
 
 const statusQuery = z.object({
   /** Ask MCP providers again instead of reusing their recent answer (e.g. after a connect). */
@@ -53,40 +33,29 @@ const callbackQuery = z.object({
   integration: z.string().max(64).optional(),
 });
 
-/** ConnectionError → the API's `{error: {code, message}}`; codes lose their namespace. */
-function toHttp(log: Logger, err: unknown): unknown {
-  if (!(err instanceof ConnectionError)) return err;
-  if (err.status >= 500) log.error({ code: err.code }, err.message);
-  return new HttpError(err.status, err.code.replace('dynamiq.connections.', ''), err.message);
-}
-
 /** Routes behind the /api bearer authentication; the caller is `request.user`. */
 export async function integrationRoutes(
   root: FastifyInstance,
   deps: IntegrationRouteDeps,
 ): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { connections, log } = deps;
-  const guard = <T>(p: Promise<T>) =>
-    p.catch((err: unknown) => {
-      throw toHttp(log, err);
-    });
+  const { connections } = deps;
 
   app.get('/api/integrations', { schema: { querystring: statusQuery } }, async (request) => ({
-    integrations: await guard(connections.list(request.user.id, { fresh: request.query.refresh })),
+    integrations: await connections.list(request.user.id, { fresh: request.query.refresh }),
   }));
 
   app.get('/api/integrations/agent-context', async (request) => ({
-    context: await guard(connections.agentContext(request.user.id)),
+    context: await connections.agentContext(request.user.id),
   }));
 
   app.get(
     '/api/integrations/:id',
     { schema: { params: idParams, querystring: statusQuery } },
     async (request) => ({
-      integration: await guard(
-        connections.get(request.user.id, request.params.id, { fresh: request.query.refresh }),
-      ),
+      integration: await connections.get(request.user.id, request.params.id, {
+        fresh: request.query.refresh,
+      }),
     }),
   );
 
@@ -100,22 +69,22 @@ export async function integrationRoutes(
       // provider's hosted page, which sends the browser back to the portal.
       if (connections.connectsThroughProvider(id)) {
         if (credentials) {
-          throw new HttpError(
-            400,
-            'unsupported',
+          throw new ConnectionError(
+            'dynamiq.connections.unsupported',
             `${id} connects on its provider's page, not with keys: POST without a body to get a connectUrl.`,
           );
         }
-        return guard(connections.startProviderConnect(request.user.id, id));
+        return connections.startProviderConnect(request.user.id, id);
       }
       if (credentials) {
-        const { checked } = await guard(
-          connections.connectWithKeys(request.user.id, id, { credentials, accountLabel }),
-        );
-        const integration = await guard(connections.get(request.user.id, id));
+        const { checked } = await connections.connectWithKeys(request.user.id, id, {
+          credentials,
+          accountLabel,
+        });
+        const integration = await connections.get(request.user.id, id);
         return reply.status(201).send({ integration, checked });
       }
-      const flow = await guard(connections.startOAuth(request.user.id, id));
+      const flow = await connections.startOAuth(request.user.id, id);
       bindFlowToBrowser(reply, connections.publicUrl, flow.state, flow.expiresAt);
       return { authorizeUrl: flow.authorizeUrl, expiresAt: flow.expiresAt.toISOString() };
     },
@@ -125,7 +94,7 @@ export async function integrationRoutes(
     '/api/integrations/:id/disconnect',
     { schema: { params: idParams } },
     async (request) => {
-      const { revoked } = await guard(connections.disconnect(request.user.id, request.params.id));
+      const { revoked } = await connections.disconnect(request.user.id, request.params.id);
       return { integrationId: request.params.id, revoked };
     },
   );
@@ -152,11 +121,14 @@ export async function oauthCallbackRoutes(
       // Registered inside an authenticated scope (portal sessions), the signed-in user must be
       // the one who started the flow; outside it, request.user is unset.
       const expectedUserId = (request.user as AuthUser | undefined)?.id;
-      const done = await deps.connections
-        .completeOAuth({ state, code, error, iss, integration, expectedUserId })
-        .catch((err: unknown) => {
-          throw toHttp(deps.log, err);
-        });
+      const done = await deps.connections.completeOAuth({
+        state,
+        code,
+        error,
+        iss,
+        integration,
+        expectedUserId,
+      });
       clearFlowCookie(reply, deps.connections.publicUrl);
       const target = new URL(`${deps.connections.publicUrl}/integrations`);
       target.searchParams.set('connected', done.integrationId);

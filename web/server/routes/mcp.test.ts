@@ -119,7 +119,7 @@ describe('MCP routes', () => {
       headers: { authorization: `Bearer ${adminToken}` },
       payload: {},
     });
-    expect(noFlow.json()).toMatchObject({ error: { code: 'no_connect_flow' } });
+    expect(noFlow.json()).toMatchObject({ error: { code: 'dynamiq.http.no_connect_flow' } });
   });
 
   it('lists the apps in scope, their tools, and calls a tool with a valid sandbox token', async () => {

@@ -1,16 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  McpError,
-  PROXY_ERRORS,
-  ProxyError,
-  handleProxyRequest,
-  toProxyError,
-} from '../../../mcp/index.js';
-import type { McpErrorCode, McpRegistry } from '../../../mcp/index.js';
+import { PROXY_ERRORS, ProxyError, handleProxyRequest, toProxyError } from '../../../mcp/index.js';
+import type { McpRegistry } from '../../../mcp/index.js';
+import { bearerToken } from '../../../lib/http/index.js';
 import type { Logger } from '../../../lib/logging.js';
-import { SandboxTokenError, verifySandboxToken } from '../../../lib/sandbox-access/index.js';
+import { verifySandboxToken } from '../../../lib/sandbox-access/index.js';
 import type { SandboxTokenClaims } from '../../../lib/sandbox-access/index.js';
 // `request.user` is declared by auth.ts's augmentation of FastifyRequest.
 import type {} from '../auth.js';
@@ -58,9 +53,7 @@ export async function mcpRoutes(root: FastifyInstance, deps: McpRouteDeps): Prom
     async (request) => {
       if (!deps.mcp) throw new HttpError(503, 'mcp_disabled', 'No MCP provider is configured.');
       const { app } = request.params;
-      const link = await deps.mcp.connectLink(request.user.id, app, request.body).catch((err) => {
-        throw err instanceof McpError ? httpError(err) : err;
-      });
+      const link = await deps.mcp.connectLink(request.user.id, app, request.body);
       if (!link) {
         throw new HttpError(
           404,
@@ -168,7 +161,7 @@ async function authenticate(
       },
     );
   }
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+  const token = bearerToken(request.headers.authorization);
   if (!token) {
     throw new ProxyError(
       PROXY_ERRORS.unauthorized,
@@ -178,14 +171,8 @@ async function authenticate(
       },
     );
   }
-  try {
-    return await verifySandboxToken(token, deps.jwtSecret);
-  } catch (err) {
-    if (err instanceof SandboxTokenError) {
-      throw new ProxyError(PROXY_ERRORS.unauthorized, err.message, { code: err.code });
-    }
-    throw err;
-  }
+  // A refusal is a SandboxTokenError (401): toProxyError answers it as unauthorized.
+  return verifySandboxToken(token, deps.jwtSecret);
 }
 
 /** Transport-level refusals get HTTP statuses; answers to a valid, authenticated call are 200. */
@@ -195,16 +182,6 @@ function statusOf(err: ProxyError): number {
   if (err.rpcCode === PROXY_ERRORS.invalidRequest || err.rpcCode === PROXY_ERRORS.parseError)
     return 400;
   return 200;
-}
-
-function httpError(err: McpError): HttpError {
-  const status: Partial<Record<McpErrorCode, number>> = {
-    unknown_app: 404,
-    invalid_config: 409,
-    unavailable: 503,
-    timeout: 504,
-  };
-  return new HttpError(status[err.code] ?? 502, err.code, err.message);
 }
 
 function failure(id: string | number | null, err: ProxyError) {

@@ -3,21 +3,20 @@
 // the victim's provider account to the wrong Dynamiq user. Portal sessions will make the check
 // "the session's user is the state's user"; until then a cookie holding the state does it.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type {} from '@fastify/cookie'; // request.cookies, reply.setCookie
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from '../errors.js';
+import { ConnectionError } from '../../../integrations/connections/index.js';
 
 export const FLOW_COOKIE = 'dynamiq_oauth_state';
 // Only the callback ever receives it; Lax lets it ride the provider's top-level redirect.
 const COOKIE_PATH = '/api/integrations/oauth/callback';
 
-const attributes = (publicUrl: string, maxAgeSeconds: number) =>
-  [
-    `Path=${COOKIE_PATH}`,
-    `Max-Age=${maxAgeSeconds}`,
-    'HttpOnly',
-    'SameSite=Lax',
-    ...(publicUrl.startsWith('https://') ? ['Secure'] : []),
-  ].join('; ');
+const attributes = (publicUrl: string) => ({
+  path: COOKIE_PATH,
+  httpOnly: true,
+  sameSite: 'lax' as const,
+  secure: publicUrl.startsWith('https://'),
+});
 
 export function bindFlowToBrowser(
   reply: FastifyReply,
@@ -26,30 +25,21 @@ export function bindFlowToBrowser(
   expiresAt: Date,
 ): void {
   const maxAge = Math.max(1, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
-  reply.header('set-cookie', `${FLOW_COOKIE}=${state}; ${attributes(publicUrl, maxAge)}`);
+  reply.setCookie(FLOW_COOKIE, state, { ...attributes(publicUrl), maxAge });
 }
 
 export function clearFlowCookie(reply: FastifyReply, publicUrl: string): void {
-  reply.header('set-cookie', `${FLOW_COOKIE}=; ${attributes(publicUrl, 0)}`);
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return undefined;
+  reply.clearCookie(FLOW_COOKIE, attributes(publicUrl));
 }
 
 const digest = (v: string) => createHash('sha256').update(v).digest();
 
 /** Refuses a callback arriving in a browser that did not start this flow (400, nothing used). */
 export function checkFlowBrowser(request: FastifyRequest, state: string): void {
-  const bound = cookieValue(request.headers.cookie, FLOW_COOKIE);
+  const bound = request.cookies[FLOW_COOKIE];
   if (!bound || !timingSafeEqual(digest(bound), digest(state))) {
-    throw new HttpError(
-      400,
-      'invalid_state',
+    throw new ConnectionError(
+      'dynamiq.connections.invalid_state',
       'This authorization was not started in this browser. Start the connection again from the Integrations page here.',
     );
   }

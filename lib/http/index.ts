@@ -1,0 +1,2 @@
+// Small HTTP helpers every server part shares.
+export { bearerToken } from './bearer.js';
