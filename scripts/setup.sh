@@ -21,6 +21,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Go's official installer puts it in /usr/local/go, which a non-login shell may not have on PATH.
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then PATH="/usr/local/go/bin:$PATH"; fi
 if ! command -v temporal >/dev/null && [ ! -x .tools/bin/temporal ]; then
   if command -v go >/dev/null; then
     say "Building the Temporal CLI from the Go module proxy (first time: a few minutes)"
