@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
 import type { SandboxTokenClaims } from '../lib/sandbox-access/index.js';
 import type { FetchCache, Fetched } from '../lib/cache/index.js';
@@ -49,6 +49,7 @@ export class AwsIssuer {
   private readonly cache: FetchCache<IssuedAws>;
   private readonly refreshBeforeMs: number;
   private readonly now: () => number;
+  private principal: Promise<string | null> | undefined;
 
   constructor(opts: AwsIssuerOptions = {}) {
     this.sts =
@@ -74,6 +75,26 @@ export class AwsIssuer {
     );
   }
 
+  /**
+   * The platform's own AWS principal, for the `Principal` of users' trust policies: STS
+   * GetCallerIdentity, with an assumed-role session turned into its role's ARN (its path, if
+   * any, is not in the answer). Null when STS cannot say; a failure is not kept.
+   */
+  async platformPrincipal(): Promise<string | null> {
+    this.principal ??= this.sts
+      // Bounded: the route that shows it must answer even when STS is unreachable.
+      .send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(5000) })
+      .then(({ Arn }) => {
+        const assumed = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(Arn ?? '');
+        return assumed ? `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}` : (Arn ?? null);
+      })
+      .catch(() => {
+        this.principal = undefined;
+        return null;
+      });
+    return this.principal;
+  }
+
   /** Drops cached credentials of a deleted credential. */
   forget(userId: string, credentialId: string): void {
     this.cache.deletePrefix(`${userId}/${credentialId}@`);
@@ -87,7 +108,8 @@ export class AwsIssuer {
         new AssumeRoleCommand({
           RoleArn: cred.config.roleArn,
           RoleSessionName: roleSessionName(claims.userId, claims.conversationId),
-          ExternalId: cred.secret.externalId,
+          // Always the user's own server-issued id: a trust policy requiring it admits only them.
+          ExternalId: cred.externalId,
           DurationSeconds: durationSeconds,
           Tags: [
             { Key: 'dynamiq:user', Value: tagValue(claims.userId) },

@@ -6,7 +6,7 @@ import { AuditLog } from './audit.js';
 import type { AuditRecord } from './audit.js';
 import { AwsIssuer } from './aws.js';
 import type { AwsIssuerOptions, CredentialProcessOutput } from './aws.js';
-import { BrokerDisabledError, BrokerError } from './errors.js';
+import { BrokerDisabledError, BrokerError, BrokerGrantError } from './errors.js';
 import { GcpIssuer } from './gcp.js';
 import { authorizeIntegration, cliCredentialsOf, openConnection } from './integrations.js';
 import type { IntegrationCredentialSource, SandboxCliCredentials } from './integrations.js';
@@ -94,6 +94,39 @@ export class CredentialBroker {
     return view;
   }
 
+  /**
+   * What the user puts in their roles' trust policies: their external id (made on first use,
+   * never changed), the platform principal that assumes the roles, when STS can say, and the
+   * session tag every AssumeRole carries (for an `aws:RequestTag/dynamiq:user` condition).
+   */
+  async awsTrust(userId: string): Promise<{
+    externalId: string;
+    principal: string | null;
+    sessionTags: { 'dynamiq:user': string };
+  }> {
+    const [externalId, principal] = await Promise.all([
+      this.store.awsExternalId(userId),
+      this.aws.platformPrincipal(),
+    ]);
+    return { externalId, principal, sessionTags: { 'dynamiq:user': userId } };
+  }
+
+  /** Allows the user to impersonate the service account (an administrator's decision). */
+  async mapGcpServiceAccount(userId: string, serviceAccount: string, adminId: string) {
+    return this.store.gcpGrants.add(userId, serviceAccount, adminId);
+  }
+
+  /**
+   * Withdraws a mapping: registrations of the account stay but issue nothing more, here at
+   * once (cached tokens are dropped) and in other processes from their next request.
+   */
+  async unmapGcpServiceAccount(userId: string, serviceAccount: string): Promise<boolean> {
+    const removed = await this.store.gcpGrants.remove(userId, serviceAccount);
+    this.forgetLookups(userId);
+    this.gcp.forgetUser(userId);
+    return removed;
+  }
+
   /** STS credentials in the `credential_process` format. */
   async awsCredentials(req: BrokerRequest): Promise<CredentialProcessOutput> {
     return this.handle('aws', req, async (claims) => {
@@ -122,6 +155,13 @@ export class CredentialBroker {
       const cred = await this.gcpLookups.get(`${claims.userId}/${name ?? ''}`, () =>
         this.store.loadGcp(claims.userId, name),
       );
+      // Checked at every request, never cached: a mapping removed stops the next issue.
+      if (
+        cred.config.mode === 'impersonate' &&
+        !(await this.store.gcpGrants.has(claims.userId, cred.config.serviceAccount))
+      ) {
+        throw new BrokerGrantError(cred.config.serviceAccount);
+      }
       const r = await this.gcp.issue(claims, cred);
       return {
         source: r.source,

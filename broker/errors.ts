@@ -20,6 +20,7 @@ export type BrokerErrorCode =
   | 'dynamiq.broker.upstream_failed'
   | 'dynamiq.broker.reconnect_required'
   | 'dynamiq.broker.consent_required'
+  | 'dynamiq.broker.not_mapped'
   | 'dynamiq.broker.disabled';
 
 /**
@@ -105,6 +106,22 @@ export class BrokerConnectionError extends BrokerError {
     message: string,
   ) {
     super(code, code === 'dynamiq.broker.reconnect_required' ? 409 : 403, message);
+  }
+}
+
+/**
+ * Thrown when a user asks to impersonate a GCP service account no administrator mapped to them
+ * (403), at registration and again at every issue: the broker impersonates with the platform's
+ * own identity, so only a mapping says the account is the user's to use.
+ */
+export class BrokerGrantError extends BrokerError {
+  override name = 'BrokerGrantError';
+  constructor(serviceAccount: string) {
+    super(
+      'dynamiq.broker.not_mapped',
+      403,
+      `The service account ${serviceAccount} is not mapped to you: an administrator must map it to your account (PUT /api/admin/users/{id}/gcp-service-accounts/{email}) before the broker impersonates it.`,
+    );
   }
 }
 

@@ -88,6 +88,11 @@ export class GcpIssuer {
     this.cache.deletePrefix(`${userId}/${credentialId}@`);
   }
 
+  /** Drops every token cached for the user (a service-account mapping was removed). */
+  forgetUser(userId: string): void {
+    this.cache.deletePrefix(`${userId}/`);
+  }
+
   private async fetch(cred: LoadedGcpCredential): Promise<IssuedGcp> {
     const { config } = cred;
     try {

@@ -10,6 +10,8 @@ export type { AwsIssuerOptions, CredentialProcessOutput } from './aws.js';
 export { GOOGLE_TOKEN_URL, GcpIssuer, serviceAccountClient } from './gcp.js';
 export type { GcpAccessToken, GcpIssuerOptions } from './gcp.js';
 export { CloudCredentialStore } from './store.js';
+export { GcpServiceAccountGrants } from './grants.js';
+export type { GcpServiceAccountGrantView } from './grants.js';
 export type { CloudCredentialView, LoadedAwsCredential, LoadedGcpCredential } from './store.js';
 export { AuditLog } from './audit.js';
 export type { AuditAction, AuditEventView, AuditOutcome, AuditRecord } from './audit.js';
@@ -19,6 +21,7 @@ export {
   awsCredentialInput,
   brokerRequestBody,
   gcpCredentialInput,
+  serviceAccountEmail,
   serviceAccountKeySchema,
 } from './schemas.js';
 export type {
@@ -33,6 +36,7 @@ export {
   BrokerConnectionError,
   BrokerDisabledError,
   BrokerError,
+  BrokerGrantError,
   BrokerInputError,
   BrokerLookupError,
   BrokerScopeError,

@@ -13,10 +13,16 @@ const roleArn = z
 export const awsCredentialInput = z.strictObject({
   name: credentialNameSchema,
   roleArn,
-  /** Sealed: it is what stops another AWS customer from making us assume the role. */
+  /**
+   * Refused: the external id is the user's own, issued by the server
+   * (`GET /api/cloud/aws/external-id`). A client-chosen one would let any user assume another's
+   * role by naming that role and guessing its id.
+   */
   externalId: z
-    .string()
-    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 of letters, digits and +=,.@:/-')
+    .never({
+      error:
+        'is issued by the server, never chosen: leave it out and put the id from GET /api/cloud/aws/external-id in the role trust policy',
+    })
     .optional(),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region, e.g. eu-west-1'),
   /** The longest session the broker may ask for (the role's MaxSessionDuration), in seconds. */
@@ -31,7 +37,6 @@ export const awsConfigSchema = z.object({
   sessionDurationSeconds: z.number().int(),
 });
 export type AwsConfig = z.infer<typeof awsConfigSchema>;
-export const awsSecretSchema = z.object({ externalId: z.string().optional() });
 
 /** The fields Google puts in a service-account key file that the broker needs. */
 export const serviceAccountKeySchema = z.looseObject({
@@ -46,6 +51,13 @@ export const serviceAccountKeySchema = z.looseObject({
   client_email: z.email(),
 });
 export type ServiceAccountKey = z.infer<typeof serviceAccountKeySchema>;
+
+/** A service account's email, lower-cased so a mapping and a request compare equal. */
+export function serviceAccountEmail() {
+  return z.email().toLowerCase().endsWith('.gserviceaccount.com', {
+    error: 'must be a service account email (…gserviceaccount.com)',
+  });
+}
 
 const scopeUrl = z.url().startsWith('https://www.googleapis.com/auth/');
 
@@ -68,7 +80,8 @@ export const gcpCredentialInput = z
       ])
       .pipe(serviceAccountKeySchema)
       .optional(),
-    targetServiceAccount: z.email().endsWith('.gserviceaccount.com').optional(),
+    /** Must be mapped to the user by an administrator (`PUT /api/admin/users/{id}/gcp-service-accounts/{email}`). */
+    targetServiceAccount: serviceAccountEmail().optional(),
     scopes: z
       .array(scopeUrl)
       .min(1)

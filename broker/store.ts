@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { cloudCredentialContext, open, seal } from '../lib/crypto/index.js';
 import type { Keyring } from '../lib/crypto/index.js';
 import { Prisma } from '../lib/db/index.js';
 import type { Db } from '../lib/db/index.js';
 import type { CloudCredential } from '../lib/db/generated/client.js';
-import { BrokerInputError, BrokerLookupError } from './errors.js';
+import { BrokerGrantError, BrokerInputError, BrokerLookupError } from './errors.js';
+import { GcpServiceAccountGrants } from './grants.js';
 import {
   awsConfigSchema,
   awsCredentialInput,
-  awsSecretSchema,
   gcpConfigSchema,
   gcpCredentialInput,
   serviceAccountKeySchema,
@@ -30,6 +30,8 @@ export interface CloudCredentialView {
   name: string;
   config: AwsConfig | GcpConfig;
   hasSecret: boolean;
+  /** AWS only: the user's external id, which the role's trust policy must require. */
+  externalId?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -42,16 +44,20 @@ interface Loaded<C, S> {
   config: C;
   secret: S;
 }
-export type LoadedAwsCredential = Loaded<AwsConfig, { externalId?: string }>;
+/** `externalId` is the user's server-issued one, not the row's: a stored one is never used. */
+export type LoadedAwsCredential = Loaded<AwsConfig, Record<string, never>> & {
+  externalId: string;
+};
 export type LoadedGcpCredential = Loaded<GcpConfig, { key?: ServiceAccountKey }>;
 
-function view(r: CloudCredential): CloudCredentialView {
+function view(r: CloudCredential, awsExternalId: string | undefined): CloudCredentialView {
   return {
     id: r.id,
     provider: r.provider,
     name: r.name,
     config: (r.provider === 'aws' ? awsConfigSchema : gcpConfigSchema).parse(r.config),
     hasSecret: r.secret !== null,
+    ...(r.provider === 'aws' && awsExternalId ? { externalId: awsExternalId } : {}),
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };
@@ -59,17 +65,46 @@ function view(r: CloudCredential): CloudCredentialView {
 
 /** Users' cloud credentials: settings in the clear, secrets sealed with context `cloud:<id>`. */
 export class CloudCredentialStore {
+  /** Which GCP service accounts an administrator mapped to which user. */
+  readonly gcpGrants: GcpServiceAccountGrants;
+
   constructor(
     private readonly db: Db,
     private readonly keyring: Keyring,
-  ) {}
+  ) {
+    this.gcpGrants = new GcpServiceAccountGrants(db);
+  }
 
   async list(userId: string): Promise<CloudCredentialView[]> {
     const rows = await this.db.cloudCredential.findMany({
       where: { userId },
       orderBy: [{ provider: 'asc' }, { name: 'asc' }],
     });
-    return rows.map(view);
+    const externalId = rows.some((r) => r.provider === 'aws')
+      ? await this.awsExternalId(userId)
+      : undefined;
+    return rows.map((r) => view(r, externalId));
+  }
+
+  async userExists(userId: string): Promise<boolean> {
+    return (
+      (await this.db.user.findUnique({ where: { id: userId }, select: { id: true } })) !== null
+    );
+  }
+
+  /**
+   * The user's AWS external id: made on first use (32 random bytes, base64url) and never
+   * changed, so a trust policy written for it keeps working. Two first uses at once both get
+   * the row the first insert wrote.
+   */
+  async awsExternalId(userId: string): Promise<string> {
+    const found = await this.db.awsExternalId.findUnique({ where: { userId } });
+    if (found) return found.externalId;
+    await this.db.awsExternalId.createMany({
+      data: [{ userId, externalId: randomBytes(32).toString('base64url') }],
+      skipDuplicates: true,
+    });
+    return (await this.db.awsExternalId.findUniqueOrThrow({ where: { userId } })).externalId;
   }
 
   async createAws(userId: string, input: AwsCredentialInput): Promise<CloudCredentialView> {
@@ -79,13 +114,16 @@ export class CloudCredentialStore {
       region: v.region,
       sessionDurationSeconds: v.sessionDurationSeconds,
     };
-    const secret = v.externalId === undefined ? undefined : { externalId: v.externalId };
-    return this.create(userId, 'aws', v.name, config, secret);
+    return this.create(userId, 'aws', v.name, config, undefined);
   }
 
   async createGcp(userId: string, input: GcpCredentialInput): Promise<CloudCredentialView> {
     const v = gcpCredentialInput.parse(input);
     const key = v.serviceAccountKey;
+    // A key file proves the account is the user's; a bare email proves nothing.
+    if (!key && !(await this.gcpGrants.has(userId, v.targetServiceAccount!))) {
+      throw new BrokerGrantError(v.targetServiceAccount!);
+    }
     const config: GcpConfig = {
       mode: key ? 'key' : 'impersonate',
       serviceAccount: key ? key.client_email : v.targetServiceAccount!,
@@ -105,8 +143,12 @@ export class CloudCredentialStore {
   /** The credential a broker request means, opened; throws `BrokerLookupError`. */
   async loadAws(userId: string, name: string | undefined): Promise<LoadedAwsCredential> {
     const row = await this.find(userId, 'aws', name);
-    const secret = row.secret ? awsSecretSchema.parse(this.open(row.id, row.secret)) : {};
-    return { ...this.base(row), config: awsConfigSchema.parse(row.config), secret };
+    return {
+      ...this.base(row),
+      config: awsConfigSchema.parse(row.config),
+      secret: {},
+      externalId: await this.awsExternalId(userId),
+    };
   }
 
   async loadGcp(userId: string, name: string | undefined): Promise<LoadedGcpCredential> {
@@ -140,7 +182,7 @@ export class CloudCredentialStore {
           secretKeyId: sealed ? this.keyring.current.id : null,
         },
       });
-      return view(row);
+      return view(row, provider === 'aws' ? await this.awsExternalId(userId) : undefined);
     } catch (err) {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
         throw new BrokerInputError(

@@ -23,6 +23,11 @@ export interface BrokerHarness {
   jwtSecret: string;
   /** fetch with the administrator's bearer token. */
   api(pathname: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** A new member (not an administrator) and a fetch that acts as them. */
+  newMember(displayName: string): Promise<{
+    user: AuthUser;
+    api(pathname: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  }>;
   close(): Promise<void>;
 }
 
@@ -53,9 +58,16 @@ export async function startBrokerHarness(opts: {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(log));
+  // Bearer tokens of members, standing in for their portal sessions (another part's concern).
+  const members = new Map<string, AuthUser>();
+  const adminAuth = bearerAuth({ apiToken, admin });
   await app.register(async (api) => {
-    // The app's bearer authentication; portal sessions are another part's concern.
-    api.addHook('onRequest', bearerAuth({ apiToken, admin }));
+    // The app's bearer authentication for the administrator.
+    api.addHook('onRequest', async (request, reply) => {
+      const member = members.get(request.headers.authorization ?? '');
+      if (member) request.user = member;
+      else await adminAuth(request, reply);
+    });
     await cloudRoutes(api, { broker });
   });
   await app.register(async (scope) => cloudBrokerRoutes(scope, { broker }));
@@ -67,6 +79,13 @@ export async function startBrokerHarness(opts: {
     admin,
     jwtSecret,
     api: bearerFetch(url, apiToken),
+    async newMember(displayName) {
+      const row = await database.prisma.user.create({ data: { displayName, role: 'member' } });
+      const user: AuthUser = { id: row.id, displayName, role: 'member' };
+      const memberToken = randomBytes(24).toString('hex');
+      members.set(`Bearer ${memberToken}`, user);
+      return { user, api: bearerFetch(url, memberToken) };
+    },
     async close() {
       await app.close();
       await broker.close();

@@ -26,7 +26,8 @@ import type { BrokerHarness } from './broker-harness.js';
 // The whole path as production runs it: the real AWS CLI and gcloud in a bubblewrap sandbox,
 // their credential helpers, the broker's HTTP routes, and local fakes of STS and Google.
 const ROLE = 'arn:aws:iam::210987654321:role/dynamiq-ops';
-const EXTERNAL_ID = `ext-${randomUUID()}`;
+// The administrator's server-issued external id, read once the harness is up.
+let EXTERNAL_ID: string;
 const BASE = { accessKeyId: 'AKIAPLATFORM00000002', secretAccessKey: `base-${randomUUID()}` };
 const USER_SA = 'ops@dynamiq-test.iam.gserviceaccount.com';
 const AWS = '/usr/bin/aws';
@@ -61,16 +62,20 @@ const callerIdentity = () =>
   `${AWS} sts get-caller-identity --endpoint-url ${sts.url} --output json`;
 
 beforeAll(async () => {
-  sts = await startFakeSts({ base: BASE, roles: { [ROLE]: { externalId: EXTERNAL_ID } } });
+  sts = await startFakeSts({ base: BASE, roles: {} });
   google = await startFakeGoogle();
   key = google.newServiceAccountKey(USER_SA);
   h = await startBrokerHarness({
     aws: { endpoint: sts.url, region: 'us-east-1', credentials: BASE },
     gcp: { tokenUrl: google.tokenUrl },
   });
+  EXTERNAL_ID = (
+    (await (await h.api('/api/cloud/aws/external-id')).json()) as { externalId: string }
+  ).externalId;
+  sts.setRole(ROLE, { externalId: EXTERNAL_ID, dynamiqUser: h.admin.id });
   const aws = await h.api('/api/cloud/credentials/aws', {
     method: 'POST',
-    json: { name: 'ops', roleArn: ROLE, externalId: EXTERNAL_ID, region: 'eu-central-1' },
+    json: { name: 'ops', roleArn: ROLE, region: 'eu-central-1' },
   });
   expect(aws.status).toBe(201);
   const gcp = await h.api('/api/cloud/credentials/gcp', {

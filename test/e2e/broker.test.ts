@@ -15,7 +15,8 @@ import type { BrokerHarness } from './broker-harness.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/dynamiq-readonly';
 const OTHER_ROLE = 'arn:aws:iam::123456789012:role/no-trust';
-const EXTERNAL_ID = `ext-${randomUUID()}`;
+// The administrator's server-issued external id, read once the harness is up.
+let EXTERNAL_ID: string;
 const BASE = { accessKeyId: 'AKIAPLATFORM00000001', secretAccessKey: `base-${randomUUID()}` };
 const USER_SA = 'reader@dynamiq-test.iam.gserviceaccount.com';
 const TARGET_SA = 'deployer@dynamiq-test.iam.gserviceaccount.com';
@@ -43,7 +44,7 @@ async function audits(limit = 100) {
 beforeAll(async () => {
   sts = await startFakeSts({
     base: BASE,
-    roles: { [ROLE]: { externalId: EXTERNAL_ID }, [OTHER_ROLE]: { externalId: 'something-else' } },
+    roles: { [OTHER_ROLE]: { externalId: 'something-else' } },
   });
   google = await startFakeGoogle({ impersonation: { [TARGET_SA]: [PLATFORM_SA] } });
   const platformKey = google.newServiceAccountKey(PLATFORM_SA, 'dynamiq-host');
@@ -59,6 +60,17 @@ beforeAll(async () => {
       ),
     },
   });
+  const trust = (await (await h.api('/api/cloud/aws/external-id')).json()) as {
+    externalId: string;
+  };
+  EXTERNAL_ID = trust.externalId;
+  // The trust policy README shows: this user's external id and session tag.
+  sts.setRole(ROLE, { externalId: EXTERNAL_ID, dynamiqUser: h.admin.id });
+  const mapped = await h.api(
+    `/api/admin/users/${h.admin.id}/gcp-service-accounts/${encodeURIComponent(TARGET_SA)}`,
+    { method: 'PUT' },
+  );
+  expect(mapped.status).toBe(201);
 });
 
 afterAll(async () => {
@@ -68,7 +80,7 @@ afterAll(async () => {
 });
 
 describe('cloud credentials API', () => {
-  it('stores an AWS role with its external id sealed and never shows the secret', async () => {
+  it("stores an AWS role, shows the user's server-issued external id, and refuses a client's", async () => {
     const bad = await h.api('/api/cloud/credentials/aws', {
       method: 'POST',
       json: { name: 'prod', roleArn: 'arn:aws:iam::123:user/x', region: 'eu-west-1' },
@@ -81,24 +93,32 @@ describe('cloud credentials API', () => {
     });
     expect(short.status).toBe(400);
 
-    const res = await h.api('/api/cloud/credentials/aws', {
+    const chosen = await h.api('/api/cloud/credentials/aws', {
       method: 'POST',
       json: { name: 'prod', roleArn: ROLE, externalId: EXTERNAL_ID, region: 'eu-west-1' },
     });
+    expect(chosen.status).toBe(400);
+    expect(await chosen.text()).toMatch(/body\.externalId: is issued by the server/);
+
+    const res = await h.api('/api/cloud/credentials/aws', {
+      method: 'POST',
+      json: { name: 'prod', roleArn: ROLE, region: 'eu-west-1' },
+    });
     expect(res.status).toBe(201);
-    const text = await res.text();
-    expect(text).not.toContain(EXTERNAL_ID);
-    expect(JSON.parse(text).credential).toMatchObject({
+    expect(((await res.json()) as { credential: unknown }).credential).toMatchObject({
       provider: 'aws',
       name: 'prod',
-      hasSecret: true,
+      hasSecret: false,
+      externalId: EXTERNAL_ID,
       config: { roleArn: ROLE, region: 'eu-west-1', sessionDurationSeconds: 3600 },
     });
-    const row = await h.database.prisma.cloudCredential.findFirstOrThrow({
-      where: { name: 'prod' },
+    expect(EXTERNAL_ID).toMatch(/^[\w-]{43}$/);
+    // Immutable: asked again, the same id.
+    expect(await (await h.api('/api/cloud/aws/external-id')).json()).toEqual({
+      externalId: EXTERNAL_ID,
+      principal: 'arn:aws:iam::000000000000:user/dynamiq-platform',
+      sessionTags: { 'dynamiq:user': h.admin.id },
     });
-    expect(Buffer.from(row.secret!).toString('latin1')).not.toContain(EXTERNAL_ID);
-    expect(JSON.stringify(row.config)).not.toContain(EXTERNAL_ID);
 
     const dup = await h.api('/api/cloud/credentials/aws', {
       method: 'POST',
@@ -138,7 +158,6 @@ describe('cloud credentials API', () => {
     const list = await h.api('/api/cloud/credentials');
     const text = await list.text();
     expect(text).not.toContain('PRIVATE KEY');
-    expect(text).not.toContain(EXTERNAL_ID);
     const names = (
       JSON.parse(text) as { credentials: Array<{ provider: string; name: string }> }
     ).credentials.map((c) => `${c.provider}:${c.name}`);
@@ -205,7 +224,6 @@ describe('AWS credentials for a sandbox', () => {
       target: 'aws',
     });
     expect(cached).toMatchObject({ action: 'credential.issued', detail: { cached: true } });
-    expect(JSON.stringify(await audits())).not.toContain(EXTERNAL_ID);
   });
 
   it('passes on an STS refusal as 403 and audits it', async () => {

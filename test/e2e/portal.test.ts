@@ -90,17 +90,20 @@ describe('the portal in Chromium', () => {
     await page.getByText('GitHub is connected.').waitFor();
     await shot('integrations');
 
-    // Cloud credentials: an AWS role; the external id is stored and never shown.
+    // Cloud credentials: an AWS role, assumed with the external id the server made for the user
+    // (shown read-only; the form has no field to choose one).
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Cloud' })
       .click();
+    const externalId = page.getByLabel('Your external id');
+    await expect.poll(() => externalId.inputValue()).toMatch(/^[\w-]{43}$/);
+    expect(await externalId.getAttribute('readonly')).not.toBeNull();
+    const id = await externalId.inputValue();
     await page.getByLabel('Role ARN').fill('arn:aws:iam::123456789012:role/dynamiq-e2e');
-    await page.getByLabel('External id (optional)').fill('ext-secret-e2e-42');
     await page.getByRole('button', { name: 'Save AWS role' }).click();
     await page.getByText('arn:aws:iam::123456789012:role/dynamiq-e2e in us-east-1').waitFor();
-    expect(await page.content()).not.toContain('ext-secret-e2e-42');
-    await page.getByText('External id stored (not shown).').waitFor();
+    await page.getByText(`Assumed with your external id ${id}.`).waitFor();
     await shot('cloud');
 
     // Chat: the answer streams in token by token, then the stored message replaces it.

@@ -20,8 +20,10 @@ export const cloudCredentialSchema = z.object({
       lifetimeSeconds: z.number(),
     }),
   ]),
-  /** True when a sealed part (external id, key file) is stored. */
+  /** True when a sealed part (a key file) is stored. */
   hasSecret: z.boolean(),
+  /** AWS only: the user's external id, which the role's trust policy must require. */
+  externalId: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -31,6 +33,33 @@ export const cloudCredentialsResponse = z.object({ credentials: z.array(cloudCre
 export type CloudCredentialsResponse = z.infer<typeof cloudCredentialsResponse>;
 export const cloudCredentialResponse = z.object({ credential: cloudCredentialSchema });
 export type CloudCredentialResponse = z.infer<typeof cloudCredentialResponse>;
+
+/**
+ * `GET /api/cloud/aws/external-id`: what a role's trust policy names. The external id is made by
+ * the server for the user (never chosen, never changed); `principal` is the platform's AWS
+ * identity that assumes roles, null when STS cannot say.
+ */
+export const awsTrustResponse = z.object({
+  externalId: z.string(),
+  principal: z.string().nullable(),
+  /** Tags on every session the broker opens for the user; `dynamiq:user` is their user id. */
+  sessionTags: z.object({ 'dynamiq:user': z.string() }),
+});
+export type AwsTrustResponse = z.infer<typeof awsTrustResponse>;
+
+/** A GCP service account an administrator mapped to a user, who may then impersonate it. */
+export const gcpServiceAccountGrantSchema = z.object({
+  serviceAccount: z.string(),
+  /** The administrator who mapped it; null once that account is deleted. */
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type GcpServiceAccountGrantView = z.infer<typeof gcpServiceAccountGrantSchema>;
+/** `GET /api/cloud/gcp/service-accounts` (the caller's) and `GET /api/admin/users/{id}/gcp-service-accounts`. */
+export const gcpServiceAccountsResponse = z.object({
+  serviceAccounts: z.array(gcpServiceAccountGrantSchema),
+});
+export type GcpServiceAccountsResponse = z.infer<typeof gcpServiceAccountsResponse>;
 
 export const auditEventSchema = z.object({
   id: z.string(),

@@ -65,18 +65,24 @@ export {
   auditEventSchema,
   auditQuery,
   auditResponse,
+  awsTrustResponse,
   cloudCredentialResponse,
   cloudCredentialSchema,
   cloudCredentialsResponse,
+  gcpServiceAccountGrantSchema,
+  gcpServiceAccountsResponse,
 } from './cloud.js';
 export type {
   AuditEventView,
   AuditResponse,
   AwsCredentialInput,
+  AwsTrustResponse,
   CloudCredentialResponse,
   CloudCredentialView,
   CloudCredentialsResponse,
   GcpCredentialInput,
+  GcpServiceAccountGrantView,
+  GcpServiceAccountsResponse,
 } from './cloud.js';
 export { readinessResponse, statusPart, statusResponse } from './status.js';
 export type { ReadinessResponse, StatusPart, StatusResponse } from './status.js';

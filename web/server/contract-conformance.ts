@@ -4,6 +4,8 @@
 import type {
   AuditEventView as BrokerAuditEvent,
   CloudCredentialView as BrokerCredential,
+  CredentialBroker,
+  GcpServiceAccountGrantView as BrokerGrant,
 } from '../../broker/index.js';
 import type {
   IntegrationStatus,
@@ -11,7 +13,9 @@ import type {
 } from '../../integrations/connections/index.js';
 import type {
   AuditEventView,
+  AwsTrustResponse,
   CloudCredentialView,
+  GcpServiceAccountGrantView,
   ConversationView,
   IntegrationView,
   MessageView,
@@ -26,6 +30,8 @@ export type Conformance = [
   Assignable<ProviderConnectLink, ProviderConnectResponse>,
   Assignable<BrokerCredential, CloudCredentialView>,
   Assignable<BrokerAuditEvent, AuditEventView>,
+  Assignable<Awaited<ReturnType<CredentialBroker['awsTrust']>>, AwsTrustResponse>,
+  Assignable<BrokerGrant, GcpServiceAccountGrantView>,
   Assignable<ReturnType<typeof conversationView>, ConversationView>,
   Assignable<ReturnType<typeof messageView>, MessageView>,
 ];

@@ -6,10 +6,19 @@ import { parseSigV4, verifySigV4 } from './sigv4.js';
 export interface FakeStsOptions {
   /** The platform's base identity: the only one allowed to call AssumeRole. */
   base: { accessKeyId: string; secretAccessKey: string };
-  /** Roles that exist, by ARN, with the external id their trust policy demands. */
-  roles: Record<string, { externalId?: string }>;
+  /** Roles that exist, by ARN, with what their trust policy demands (see `FakeRole`). */
+  roles: Record<string, FakeRole>;
   /** Delay before each answer, in milliseconds. Default 0. */
   delayMs?: number;
+}
+
+/**
+ * A role's trust policy: the `sts:ExternalId` it requires (none: any or no id passes) and,
+ * optionally, the `aws:RequestTag/dynamiq:user` value it requires.
+ */
+export interface FakeRole {
+  externalId?: string;
+  dynamiqUser?: string;
 }
 
 export interface AssumeRoleCall {
@@ -39,6 +48,8 @@ export interface FakeSts {
   /** Requests refused, with AWS's error code. */
   refusals: Array<{ action: string; code: string }>;
   issued: Map<string, IssuedSession>;
+  /** Creates a role or replaces its trust policy, e.g. once the user's external id is known. */
+  setRole(roleArn: string, role: FakeRole): void;
   close(): Promise<void>;
 }
 
@@ -71,6 +82,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     refusals: [] as Array<{ action: string; code: string }>,
     issued: new Map<string, IssuedSession>(),
   };
+  const roles = new Map(Object.entries(opts.roles));
 
   function authenticate(req: http.IncomingMessage, body: string): string {
     const parts = parseSigV4(req.headers.authorization);
@@ -155,8 +167,12 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     if (!(durationSeconds >= 900 && durationSeconds <= 43200)) {
       throw new StsFault(400, 'ValidationError', 'DurationSeconds must be between 900 and 43200');
     }
-    const role = opts.roles[roleArn];
-    if (!role || role.externalId !== call.externalId) {
+    const role = roles.get(roleArn);
+    if (
+      !role ||
+      (role.externalId !== undefined && role.externalId !== call.externalId) ||
+      (role.dynamiqUser !== undefined && role.dynamiqUser !== tags['dynamiq:user'])
+    ) {
       throw new StsFault(
         403,
         'AccessDenied',
@@ -232,6 +248,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
   return {
     url: `http://127.0.0.1:${port}`,
     ...state,
+    setRole: (roleArn, role) => void roles.set(roleArn, role),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   awsCredentialInput,
   brokerRequestBody,
   gcpCredentialInput,
+  serviceAccountEmail,
 } from '../../../broker/index.js';
 import type { CredentialBroker } from '../../../broker/index.js';
 import { HttpError } from '../errors.js';
@@ -17,6 +18,18 @@ export interface CloudRouteDeps {
 }
 
 const idParams = z.object({ id: z.uuid({ error: 'must be a credential id (UUID)' }) });
+const userParams = z.object({ id: z.uuid({ error: 'must be a user id (UUID)' }) });
+const grantParams = userParams.extend({ email: serviceAccountEmail() });
+
+function requireAdmin(request: FastifyRequest): void {
+  if (request.user.role !== 'admin') {
+    throw new HttpError(
+      403,
+      'forbidden',
+      'Only an administrator maps GCP service accounts to users.',
+    );
+  }
+}
 
 /**
  * Administrator routes (register inside the bearer-authenticated /api scope): the user's stored
@@ -25,10 +38,67 @@ const idParams = z.object({ id: z.uuid({ error: 'must be a credential id (UUID)'
 export async function cloudRoutes(root: FastifyInstance, deps: CloudRouteDeps): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const broker = () => brokerOf(deps);
+  const requireUser = async (id: string) => {
+    if (!(await broker().store.userExists(id)))
+      throw new HttpError(404, 'not_found', `No user ${id}.`);
+  };
 
   app.get('/api/cloud/credentials', async (request) => ({
     credentials: await broker().store.list(request.user.id),
   }));
+
+  // For the role's trust policy: sts:ExternalId must equal it (and Principal name the platform).
+  app.get('/api/cloud/aws/external-id', async (request) => broker().awsTrust(request.user.id));
+
+  // The service accounts an administrator mapped to the caller, which they may impersonate.
+  app.get('/api/cloud/gcp/service-accounts', async (request) => ({
+    serviceAccounts: await broker().store.gcpGrants.list(request.user.id),
+  }));
+
+  app.get(
+    '/api/admin/users/:id/gcp-service-accounts',
+    { schema: { params: userParams } },
+    async (request) => {
+      requireAdmin(request);
+      await requireUser(request.params.id);
+      return { serviceAccounts: await broker().store.gcpGrants.list(request.params.id) };
+    },
+  );
+
+  app.put(
+    '/api/admin/users/:id/gcp-service-accounts/:email',
+    { schema: { params: grantParams } },
+    async (request, reply) => {
+      requireAdmin(request);
+      await requireUser(request.params.id);
+      const { grant, created } = await broker().mapGcpServiceAccount(
+        request.params.id,
+        request.params.email,
+        request.user.id,
+      );
+      return reply.status(created ? 201 : 200).send({ serviceAccount: grant });
+    },
+  );
+
+  app.delete(
+    '/api/admin/users/:id/gcp-service-accounts/:email',
+    { schema: { params: grantParams } },
+    async (request, reply) => {
+      requireAdmin(request);
+      const removed = await broker().unmapGcpServiceAccount(
+        request.params.id,
+        request.params.email,
+      );
+      if (!removed) {
+        throw new HttpError(
+          404,
+          'not_found',
+          `${request.params.email} is not mapped to user ${request.params.id}.`,
+        );
+      }
+      return reply.status(204).send();
+    },
+  );
 
   app.post(
     '/api/cloud/credentials/aws',

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   auditResponse,
+  awsTrustResponse,
   cloudCredentialResponse,
   cloudCredentialsResponse,
   connectResponse,
@@ -158,6 +159,7 @@ export function createApi(opts: ApiOptions = {}) {
       }),
 
     cloudCredentials: () => json(cloudCredentialsResponse, 'GET', '/api/cloud/credentials'),
+    awsTrust: () => json(awsTrustResponse, 'GET', '/api/cloud/aws/external-id'),
     addAws: (input: AwsCredentialInput) =>
       json(cloudCredentialResponse, 'POST', '/api/cloud/credentials/aws', input),
     addGcp: (input: GcpCredentialInput) =>

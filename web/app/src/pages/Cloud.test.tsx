@@ -13,18 +13,25 @@ const stored = {
     region: 'eu-west-1',
     sessionDurationSeconds: 3600,
   },
-  hasSecret: true,
+  hasSecret: false,
+  externalId: 'srv-ext-id-0123456789abcdefghijklmnopqrstuvwxyz',
   createdAt: '2026-12-02T05:00:00.000Z',
   updatedAt: '2026-12-02T05:00:00.000Z',
 };
 
 describe('the Cloud credentials page', () => {
-  it('shows the server’s validation error, then saves the role and never shows the external id', async () => {
+  it('shows the server-issued external id read-only, then the server’s validation error, then saves the role without one', async () => {
     let list: unknown[] = [];
     let attempt = 0;
     const { calls } = renderAt('/cloud', <CloudPage />, {
       'GET /api/session': signedIn,
       'GET /api/cloud/credentials': () => json(200, { credentials: list }),
+      'GET /api/cloud/aws/external-id': () =>
+        json(200, {
+          externalId: stored.externalId,
+          principal: 'arn:aws:iam::000000000000:role/dynamiq-platform',
+          sessionTags: { 'dynamiq:user': 'u1' },
+        }),
       'POST /api/cloud/credentials/aws': () => {
         if (++attempt === 1)
           return json(400, {
@@ -39,8 +46,15 @@ describe('the Cloud credentials page', () => {
       },
     });
     expect(await screen.findByText(/No cloud credentials yet/)).toBeTruthy();
+    const shown = (await screen.findByLabelText('Your external id')) as HTMLInputElement;
+    expect(shown.value).toBe(stored.externalId);
+    expect(shown.readOnly).toBe(true);
+    expect(screen.getByText('arn:aws:iam::000000000000:role/dynamiq-platform')).toBeTruthy();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Copy' }));
+    expect(await navigator.clipboard.readText()).toBe(stored.externalId);
+    expect(screen.getByRole('button', { name: 'Copied' })).toBeTruthy();
     await userEvent.type(screen.getByLabelText('Role ARN'), 'not-an-arn');
-    await userEvent.type(screen.getByLabelText('External id (optional)'), 'ext-secret-1');
     await userEvent.click(screen.getByRole('button', { name: 'Save AWS role' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/must be an IAM role ARN/);
     // A refused form keeps what was typed.
@@ -52,15 +66,13 @@ describe('the Cloud credentials page', () => {
     await userEvent.type(screen.getByLabelText('Region'), 'eu-west-1');
     await userEvent.click(screen.getByRole('button', { name: 'Save AWS role' }));
     const item = (await screen.findByText(/in eu-west-1, up to 60 min/)).closest('li')!;
-    expect(within(item).getByText(/External id stored \(not shown\)/)).toBeTruthy();
-    expect(document.body.textContent).not.toContain('ext-secret-1');
-    expect((screen.getByLabelText('External id (optional)') as HTMLInputElement).value).toBe('');
+    expect(within(item).getByText(/Assumed with your external id srv-ext-id-/)).toBeTruthy();
+    // The form sends no external id: the server refuses one.
     expect(calls.filter((c) => c.method === 'POST').at(-1)!.body).toEqual({
       name: 'default',
       roleArn: stored.config.roleArn,
       region: 'eu-west-1',
       sessionDurationSeconds: 3600,
-      externalId: 'ext-secret-1',
     });
   });
 

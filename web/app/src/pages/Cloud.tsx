@@ -85,11 +85,10 @@ export function CloudPage() {
                             : `${c.config.mode === 'key' ? 'Key of' : 'Impersonates'} ${c.config.serviceAccount}`}
                         </p>
                         <p className="mt-1 text-xs text-zinc-500">
-                          {c.hasSecret
-                            ? c.provider === 'aws'
-                              ? 'External id stored (not shown). '
-                              : 'Key file stored (not shown). '
+                          {c.provider === 'gcp' && c.hasSecret
+                            ? 'Key file stored (not shown). '
                             : ''}
+                          {c.externalId ? `Assumed with your external id ${c.externalId}. ` : ''}
                           Added {formatTime(c.createdAt)}
                         </p>
                       </div>
@@ -180,8 +179,9 @@ export function AwsForm(props: { onAdded: (c: CloudCredentialView) => void }) {
   const [name, setName] = useState('default');
   const [roleArn, setRoleArn] = useState('');
   const [region, setRegion] = useState('us-east-1');
-  const [externalId, setExternalId] = useState('');
   const [minutes, setMinutes] = useState('60');
+  const trust = useLoad(() => api.awsTrust(), [api]);
+  const [copied, setCopied] = useState(false);
   return (
     <form
       className="space-y-4"
@@ -192,13 +192,9 @@ export function AwsForm(props: { onAdded: (c: CloudCredentialView) => void }) {
             roleArn: roleArn.trim(),
             region: region.trim(),
             sessionDurationSeconds: Number(minutes) * 60,
-            ...(externalId.trim() ? { externalId: externalId.trim() } : {}),
           }),
         );
-        if (ok) {
-          setRoleArn('');
-          setExternalId('');
-        }
+        if (ok) setRoleArn('');
       }}
     >
       <Field label="Name" htmlFor="aws-name" hint="Lowercase letters, digits, - and _.">
@@ -234,18 +230,57 @@ export function AwsForm(props: { onAdded: (c: CloudCredentialView) => void }) {
         />
       </Field>
       <Field
-        label="External id (optional)"
+        label="Your external id"
         htmlFor="aws-external-id"
-        hint="The sts:ExternalId your role's trust policy requires. Stored encrypted, never shown again."
+        hint={
+          <>
+            Made for you by the server; it never changes. The role’s trust policy must require it as{' '}
+            <code>sts:ExternalId</code>
+            {trust.state.kind === 'ready' && trust.state.value.principal ? (
+              <>
+                {' '}
+                and trust <code className="break-all">{trust.state.value.principal}</code>
+              </>
+            ) : null}
+            , or the broker cannot assume the role.
+            {trust.state.kind === 'ready' ? (
+              <>
+                {' '}
+                Every session is tagged <code>dynamiq:user</code> ={' '}
+                <code>{trust.state.value.sessionTags['dynamiq:user']}</code>, for an{' '}
+                <code>aws:RequestTag/dynamiq:user</code> condition.
+              </>
+            ) : null}
+          </>
+        }
       >
-        <input
-          id="aws-external-id"
-          type="password"
-          autoComplete="off"
-          className={inputClass}
-          value={externalId}
-          onChange={(e) => setExternalId(e.target.value)}
-        />
+        {trust.state.kind === 'loading' ? <Loading /> : null}
+        {trust.state.kind === 'error' ? (
+          <ErrorNote onRetry={() => void trust.reload()}>{trust.state.message}</ErrorNote>
+        ) : null}
+        {trust.state.kind === 'ready' ? (
+          <div className="flex gap-2">
+            <input
+              id="aws-external-id"
+              className={`${inputClass} font-mono`}
+              value={trust.state.value.externalId}
+              readOnly
+              spellCheck={false}
+              onFocus={(e) => e.currentTarget.select()}
+            />
+            <Button
+              onClick={() => {
+                if (trust.state.kind !== 'ready') return;
+                void navigator.clipboard
+                  ?.writeText(trust.state.value.externalId)
+                  .then(() => setCopied(true))
+                  .catch(() => setCopied(false));
+              }}
+            >
+              {copied ? 'Copied' : 'Copy'}
+            </Button>
+          </div>
+        ) : null}
       </Field>
       <Field
         label="Longest session, in minutes"
@@ -324,7 +359,7 @@ export function GcpForm(props: { onAdded: (c: CloudCredentialView) => void }) {
         <Field
           label="Service account"
           htmlFor="gcp-target"
-          hint="e.g. deploy@my-project.iam.gserviceaccount.com"
+          hint="e.g. deploy@my-project.iam.gserviceaccount.com. An administrator must map it to your account first."
         >
           <input
             id="gcp-target"
