@@ -69,3 +69,5 @@ export {
   toProxyError,
 } from './sandbox-proxy.js';
 export type { ProxyScope } from './sandbox-proxy.js';
+export { sandboxMcpServer } from './sandbox-mcp-server.js';
+export type { SandboxMcpAuditEntry, SandboxMcpServerOptions } from './sandbox-mcp-server.js';

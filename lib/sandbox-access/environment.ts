@@ -12,27 +12,37 @@ export const GCP_TOKEN_PATH = '/home/user/.config/dynamiq/gcp-access-token';
 /** Shims named after connected CLIs (gh, stripe, ...), first on PATH, each calling integration-exec. */
 export const SHIM_DIR = '/home/user/.dynamiq/shims';
 
+/**
+ * Where the api serves each app a sandbox token allows as a standard MCP server (Streamable
+ * HTTP, the token as bearer): `${brokerUrl}${SANDBOX_MCP_PATH}/{app}/mcp`.
+ */
+export const SANDBOX_MCP_PATH = '/api/mcp/sandbox';
+
 /** The variables the sandbox helpers read. */
 export const SANDBOX_ENV = {
   brokerUrl: 'DYNAMIQ_BROKER_URL',
   apiProxy: 'DYNAMIQ_API_PROXY',
+  /** The standard MCP endpoints' base: an MCP client connects to `$DYNAMIQ_MCP_URL/{app}/mcp`. */
+  mcpUrl: 'DYNAMIQ_MCP_URL',
   token: 'DYNAMIQ_SANDBOX_TOKEN',
   shimDir: 'DYNAMIQ_SHIM_DIR',
   gcpTokenFile: 'CLOUDSDK_AUTH_ACCESS_TOKEN_FILE',
 } as const;
 
 /**
- * The environment every command of a sandbox gets: where the broker and its API proxy are, the
- * command's token, and gcloud's access-token file. Nothing in it is a stored secret; the token
- * expires with the command.
+ * The environment every command of a sandbox gets: where the broker, its API proxy and the
+ * standard MCP endpoints are, the command's token, and gcloud's access-token file. Nothing in
+ * it is a stored secret; the token expires with the command.
  */
 export function brokerSandboxEnv(opts: {
   brokerUrl: string;
   token: string;
 }): Record<string, string> {
+  const base = opts.brokerUrl.replace(/\/+$/, '');
   return {
     [SANDBOX_ENV.brokerUrl]: opts.brokerUrl,
-    [SANDBOX_ENV.apiProxy]: `${opts.brokerUrl.replace(/\/+$/, '')}/api/proxy`,
+    [SANDBOX_ENV.apiProxy]: `${base}/api/proxy`,
+    [SANDBOX_ENV.mcpUrl]: `${base}${SANDBOX_MCP_PATH}`,
     [SANDBOX_ENV.token]: opts.token,
     [SANDBOX_ENV.shimDir]: SHIM_DIR,
     [SANDBOX_ENV.gcpTokenFile]: GCP_TOKEN_PATH,

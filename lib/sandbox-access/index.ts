@@ -34,6 +34,7 @@ export {
   GCP_TOKEN_PATH,
   HELPERS_BIN,
   SANDBOX_ENV,
+  SANDBOX_MCP_PATH,
   SHIM_DIR,
   brokerSandboxEnv,
 } from './environment.js';

@@ -1,11 +1,24 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
-import { PROXY_ERRORS, ProxyError, handleProxyRequest, toProxyError } from '../../../mcp/index.js';
+import {
+  PROXY_ERRORS,
+  ProxyError,
+  handleProxyRequest,
+  sandboxMcpServer,
+  toProxyError,
+} from '../../../mcp/index.js';
 import type { McpRegistry } from '../../../mcp/index.js';
+import { DynamiqError } from '../../../lib/errors/index.js';
 import { bearerToken } from '../../../lib/http/index.js';
 import type { Logger } from '../../../lib/logging.js';
-import { verifySandboxToken } from '../../../lib/sandbox-access/index.js';
+import {
+  MCP_OPERATIONS,
+  SANDBOX_MCP_PATH,
+  verifySandboxToken,
+} from '../../../lib/sandbox-access/index.js';
 import type { SandboxTokenClaims } from '../../../lib/sandbox-access/index.js';
 // `request.user` is declared by auth.ts's augmentation of FastifyRequest.
 import type {} from '../auth.js';
@@ -67,9 +80,12 @@ export async function mcpRoutes(root: FastifyInstance, deps: McpRouteDeps): Prom
 }
 
 /**
- * `POST /api/mcp/proxy`: JSON-RPC 2.0 for code in a sandbox (mcp-cli), authenticated by a
- * sandbox token, never the administrator's. Register it at the root, outside the /api bearer
- * hook; it installs its own error handler so that every answer, even to a bad body, is JSON-RPC.
+ * The sandbox's MCP endpoints, authenticated by a sandbox token, never the administrator's.
+ * Register them at the root, outside the /api bearer hook.
+ * - `POST /api/mcp/proxy`: the private JSON-RPC 2.0 dialect of mcp-cli; it installs its own
+ *   error handler so that every answer, even to a bad body, is JSON-RPC.
+ * - `/api/mcp/sandbox/{app}/mcp`: each app the token allows as a standard MCP server over
+ *   Streamable HTTP, for any MCP client (see `standardMcpRoutes`).
  */
 export async function mcpProxyRoutes(root: FastifyInstance, deps: McpRouteDeps): Promise<void> {
   await root.register(async (scope) => {
@@ -94,6 +110,8 @@ export async function mcpProxyRoutes(root: FastifyInstance, deps: McpRouteDeps):
     });
     scope.post('/api/mcp/proxy', (request, reply) => proxy(request, reply, deps));
   });
+  // Its own scope, so that its refusals go through the app's one error handler.
+  await root.register(async (scope) => standardMcpRoutes(scope, deps));
 }
 
 async function proxy(request: FastifyRequest, reply: FastifyReply, deps: McpRouteDeps) {
@@ -124,7 +142,7 @@ async function proxy(request: FastifyRequest, reply: FastifyReply, deps: McpRout
       envelope.data.params,
       gone.signal,
     );
-    audit(deps, request, claims, method, 'ok', started);
+    audit(deps, claims, { method, ...proxyTarget(request.body) }, 'ok', started);
     return reply.send({ jsonrpc: '2.0', id, result });
   } catch (err) {
     const rpc = toProxyError(err);
@@ -139,7 +157,7 @@ async function proxy(request: FastifyRequest, reply: FastifyReply, deps: McpRout
         ),
       );
     }
-    audit(deps, request, claims, method, rpc.data.code, started);
+    audit(deps, claims, { method, ...proxyTarget(request.body) }, rpc.data.code, started);
     const status = statusOf(rpc);
     if (status === 401) reply.header('www-authenticate', 'Bearer error="invalid_token"');
     return reply.status(status).send(failure(id, rpc));
@@ -188,25 +206,159 @@ function failure(id: string | number | null, err: ProxyError) {
   return { jsonrpc: '2.0', id, error: { code: err.rpcCode, message: err.message, data: err.data } };
 }
 
+/**
+ * `POST /api/mcp/sandbox/{app}/mcp`: one app of the sandbox token's scope as a standard MCP
+ * server over Streamable HTTP (stateless: a server and transport per request, JSON answers, no
+ * session id), so the official SDK's client and any MCP client work from a sandbox. The token
+ * is the bearer; a missing, forged or expired one is 401, an app outside its scope or a token
+ * without any MCP operation 403 (both before any MCP message is read). `tools/list` and
+ * `tools/call` are forwarded by `handleProxyRequest` with the private dialect's scope checks
+ * (a call without `mcp:call` is a JSON-RPC error) and the same audit line. GET (a
+ * server-initiated event stream) and DELETE (sessions) are 405, as the spec allows.
+ */
+async function standardMcpRoutes(root: FastifyInstance, deps: McpRouteDeps): Promise<void> {
+  // Its schemas are zod's, also where the app around it validates otherwise.
+  root.setValidatorCompiler(validatorCompiler);
+  const api = root.withTypeProvider<ZodTypeProvider>();
+  const url = `${SANDBOX_MCP_PATH}/:app/mcp`;
+  const params = z.object({ app: z.string().min(1).max(64) });
+
+  api.post(url, { schema: { params } }, async (request, reply) => {
+    const started = performance.now();
+    const { app } = request.params;
+    let claims: SandboxTokenClaims | undefined;
+    try {
+      claims = await authenticateStandard(request, deps);
+      if (!claims.scopes.apps.includes(app)) {
+        throw new HttpError(
+          403,
+          'forbidden_app',
+          `This sandbox may not use ${app}; its token allows: ${claims.scopes.apps.join(', ') || 'no apps'}.`,
+        );
+      }
+      const ops: readonly string[] = Object.values(MCP_OPERATIONS);
+      if (!claims.scopes.operations.some((op) => ops.includes(op))) {
+        throw new HttpError(
+          403,
+          'forbidden_operation',
+          `This sandbox token allows no MCP operation (${ops.join(', ')}).`,
+        );
+      }
+    } catch (err) {
+      const target = { method: rpcMethodOf(request.body), app, endpoint: 'standard' as const };
+      audit(deps, claims, target, err instanceof DynamiqError ? err.reason : 'internal', started);
+      if (err instanceof HttpError && err.status === 403) {
+        reply.header('www-authenticate', 'Bearer error="insufficient_scope"');
+      }
+      throw err;
+    }
+    const who = claims;
+    const server = sandboxMcpServer(deps.mcp!, { userId: who.userId, ...who.scopes }, app, {
+      audit: (e) =>
+        audit(
+          deps,
+          who,
+          { method: e.method, app: e.app, tool: e.tool, endpoint: 'standard' },
+          e.outcome,
+          e.started,
+        ),
+      onUnexpected: (err) => deps.log.error({ err }, 'MCP request failed'),
+    });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    // The SDK writes the answer itself. Once the response is over, or the sandbox hangs up
+    // first, closing the server aborts what is still running (the upstream call is cancelled).
+    reply.hijack();
+    reply.raw.on('close', () => void server.close().catch(() => undefined));
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(request.raw, reply.raw, request.body);
+    } catch (err) {
+      deps.log.error({ err }, 'MCP request failed');
+      if (!reply.raw.headersSent) {
+        reply.raw.writeHead(500, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: null,
+            error: {
+              code: PROXY_ERRORS.internal,
+              message: 'The proxy failed; see the server log.',
+            },
+          }),
+        );
+      }
+    }
+  });
+
+  api.route({
+    method: ['GET', 'DELETE'],
+    url,
+    schema: { params },
+    handler: async (_request, reply) => {
+      reply.header('allow', 'POST');
+      throw new HttpError(
+        405,
+        'method_not_allowed',
+        'This MCP endpoint is stateless: send each request with POST.',
+      );
+    },
+  });
+}
+
+/** `authenticate`, its refusals as DynamiqErrors for the app's error handler. */
+async function authenticateStandard(
+  request: FastifyRequest,
+  deps: McpRouteDeps,
+): Promise<SandboxTokenClaims> {
+  try {
+    return await authenticate(request, deps);
+  } catch (err) {
+    // A refused token is already a SandboxTokenError (401, `www-authenticate: Bearer`).
+    if (!(err instanceof ProxyError)) throw err;
+    throw new HttpError(statusOf(err), err.data.code, err.message);
+  }
+}
+
+/** The JSON-RPC method of a single request body, for the audit line of a refusal. */
+function rpcMethodOf(body: unknown): string {
+  const method = (body as { method?: unknown } | undefined)?.method;
+  return typeof method === 'string' ? method.slice(0, 64) : '?';
+}
+
+/** What an audit line names: the method, and the app and tool it was about. */
+interface AuditTarget {
+  method: string;
+  app?: unknown;
+  tool?: unknown;
+  /** Set for the standard MCP endpoint; the private dialect's lines have none. */
+  endpoint?: 'standard';
+}
+
+/** The app and tool a private-dialect request names, as sent. */
+function proxyTarget(body: unknown): Pick<AuditTarget, 'app' | 'tool'> {
+  const params = (body as { params?: { app?: unknown; name?: unknown } } | undefined)?.params;
+  return { app: params?.app, tool: params?.name };
+}
+
 function audit(
   deps: McpRouteDeps,
-  request: FastifyRequest,
   claims: SandboxTokenClaims | undefined,
-  method: string,
+  { method, app, tool, endpoint }: AuditTarget,
   outcome: string,
   started: number,
 ) {
   // Arguments are never logged: they may carry the user's data.
-  const params = (request.body as { params?: { app?: unknown; name?: unknown } } | undefined)
-    ?.params;
   deps.log.info(
     {
       mcpProxy: {
         method,
-        app: params?.app,
-        tool: params?.name,
+        app,
+        tool,
         outcome,
         ms: Math.round(performance.now() - started),
+        ...(endpoint ? { endpoint } : {}),
       },
       ...(claims
         ? {
