@@ -9,13 +9,13 @@ COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:24-bookworm-slim
-# What the worker role's local sandboxes run: bubblewrap, socat (relays the egress proxy's
-# sockets into a sandbox), and the official CLIs that Debian ships. Those it does not (gcloud,
+# What the worker role's local sandboxes run: bubblewrap (the exec server inside each one runs
+# on this image's node), and the official CLIs that Debian ships. Those it does not (gcloud,
 # kubectl, stripe, supabase, vercel, glab) come with the E2B template (e2b-template/) for
 # SANDBOX_PROVIDER=e2b.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      bubblewrap socat ca-certificates curl git jq openssh-client gh awscli azure-cli \
+      bubblewrap ca-certificates curl git jq openssh-client gh awscli azure-cli \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 DYNAMIQ_DATA_DIR=/var/lib/dynamiq

@@ -1,7 +1,9 @@
 /**
- * Local (bubblewrap) sandbox figures: create + exec `true` + kill, warm exec latency (default
- * proxied network, and without network), memory per sandbox, idle and while running a
- * command, and what the egress proxy adds to a request to a loopback server.
+ * Local (bubblewrap) sandbox figures: create + exec `true` + kill, warm exec latency through
+ * the sandbox's exec server (default proxied network, and without network) against a fresh
+ * bwrap per command over the same sandbox folders in the same run, memory per sandbox, idle
+ * and while running a command, and what the egress proxy adds to a request to a loopback
+ * server.
  *   npx tsx bench/sandbox.ts   (as root, like CI; needs bubblewrap and util-linux)
  */
 import { execFileSync } from 'node:child_process';
@@ -12,6 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalSandboxProvider } from '../activities/sandbox/index.js';
+import type { LocalSandbox } from '../activities/sandbox/index.js';
+import { buildBwrapInvocation, presentEtcEntries } from '../activities/sandbox/local/bwrap-args.js';
+import { resolveLocalOptions } from '../activities/sandbox/local/options.js';
+import { runBwrap } from '../activities/sandbox/local/run.js';
 import { formatMs, percentiles } from './stats.js';
 
 const RUNS = 100;
@@ -87,13 +93,25 @@ try {
   const warmNone: number[] = [];
   for (let i = 0; i < RUNS; i++) warmNone.push(await timed(() => offline.exec('true')));
   report('warm exec true (network none)', warmNone);
+  // The same command as every exec ran it before the exec server: a fresh bwrap over the
+  // same sandbox's folders (network none, so no egress relays to start).
+  const fresh = freshBwrap(offline);
+  for (let i = 0; i < 5; i++) await fresh();
+  const warmFresh: number[] = [];
+  for (let i = 0; i < RUNS; i++) warmFresh.push(await timed(fresh));
+  report('exec true, fresh bwrap (none)', warmFresh);
+  const ratio = (a: number[], b: number[]) => (percentiles(a).p50 / percentiles(b).p50).toFixed(1);
+  console.log(
+    `exec server vs fresh bwrap, p50: ${ratio(warmFresh, warmNone)}x faster (none), ` +
+      `${ratio(warmFresh, warm)}x faster (proxied)`,
+  );
   await offline.kill();
   const file: number[] = [];
   for (let i = 0; i < RUNS; i++) file.push(await timed(() => sbx.writeFile('f.txt', 'x')));
   report('writeFile (small)', file);
   await sbx.kill();
 
-  // An idle local sandbox is only a folder: nothing runs between commands.
+  // An idle local sandbox is its bwrap pid 1 and its exec server.
   const idle = await Promise.all(Array.from({ length: CONCURRENT }, () => provider.create()));
   const hostUid = process.getuid?.() === 0 ? 1_900_000_000 : (process.getuid?.() ?? -1);
   const idleMem = await pssOfUid(hostUid);
@@ -108,7 +126,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   const busy = await pssOfUid(hostUid);
   console.log(
-    `per running command: ${(busy.kib / CONCURRENT / 1024).toFixed(2)} MiB PSS, ` +
+    `per sandbox running a command: ${(busy.kib / CONCURRENT / 1024).toFixed(2)} MiB PSS, ` +
       `${busy.processes / CONCURRENT} processes (${CONCURRENT} sandboxes running sleep)`,
   );
   await Promise.all(running);
@@ -116,6 +134,33 @@ try {
   await proxyLatency();
 } finally {
   await fs.rm(dataDir, { recursive: true, force: true });
+}
+
+/** Runs `true` in a fresh bwrap over `sbx`'s folders, with the options of a `none` sandbox. */
+function freshBwrap(sbx: LocalSandbox): () => Promise<unknown> {
+  const opts = resolveLocalOptions({ root, network: 'none' });
+  const dir = path.join(root, sbx.id);
+  const paths = {
+    dir,
+    home: path.join(dir, 'home'),
+    work: path.join(dir, 'work'),
+    passwd: path.join(dir, 'etc', 'passwd'),
+    group: path.join(dir, 'etc', 'group'),
+    run: path.join(opts.egress.socketDir, sbx.id),
+  };
+  const invocation = buildBwrapInvocation(opts, paths, presentEtcEntries(), {
+    cwd: '/work',
+    env: {},
+    command: 'true',
+  });
+  return () =>
+    runBwrap({
+      bwrapPath: opts.bwrapPath,
+      invocation,
+      hostUid: opts.hostUid,
+      timeoutMs: 10_000,
+      output: opts.output,
+    });
 }
 
 /**

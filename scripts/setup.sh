@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\n== %s\n' "$*"; }
 
-APT_PACKAGES=(bubblewrap socat gh awscli chromium docker-compose util-linux procps)
+APT_PACKAGES=(bubblewrap gh awscli chromium docker-compose util-linux procps)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -86,10 +86,11 @@ describe('the production image (Dockerfile and .dockerignore applied to the repo
   });
 
   it('installs the programs the local sandbox runs, and the CLIs the README names, in the runtime stage', () => {
-    // The local provider's default programs (bwrap, the egress relay), and the Debian package
-    // that provides each, as this Debian machine's package database says.
+    // The local provider's default program (bwrap; the exec server runs on the worker's own
+    // node), and the Debian package that provides it, as this Debian machine's package
+    // database says.
     const local = resolveLocalOptions({ root: '/var/lib/dynamiq/sandboxes' });
-    const programs = [local.bwrapPath, local.egress.socatPath];
+    const programs = [local.bwrapPath];
     const packages = programs.map((p) =>
       execFileSync('dpkg', ['-S', p], { encoding: 'utf8' }).split(':')[0]!.trim(),
     );

@@ -1,4 +1,4 @@
-import { chmod } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
@@ -51,21 +51,35 @@ const HOP_BY_HOP = new Set([
 /** Connections kept per command; later ones are counted, not stored. */
 const MAX_RECORDS = 500;
 
+/** The connections opened while one command ran. */
+export interface EgressRecording {
+  /** Stops recording once every connection recorded has closed (at most `settleMs` later). */
+  stop(settleMs?: number): Promise<{ connections: EgressConnection[]; dropped: number }>;
+}
+
+interface Recorder {
+  records: EgressConnection[];
+  dropped: number;
+}
+
 /**
- * The egress proxy of one command: an HTTP proxy (CONNECT tunnels and plain-HTTP forwarding,
+ * The egress proxy of one sandbox: an HTTP proxy (CONNECT tunnels and plain-HTTP forwarding,
  * parsed by node:http) and a SOCKS5 proxy (@pondwader/socks5-server) on Unix sockets in
- * `dir`, which the sandbox reaches through socat relays on its own loopback, plus one socket
- * per loopback bridge. Each destination is decided by the policy, the connection goes to the
- * address the policy checked, and every attempt is recorded.
+ * `dir`, which the sandbox reaches through relays on its own loopback (run by its exec
+ * server), plus one socket per loopback bridge. Each destination is decided by the policy in
+ * force (set before each command), the connection goes to the address the policy checked,
+ * and every attempt is recorded for each command recording at the time.
  */
 export class EgressProxy {
-  private readonly records: EgressConnection[] = [];
-  private dropped = 0;
+  private readonly recorders = new Set<Recorder>();
+  /** Allowed connections whose upstream has not closed yet (their byte counts are pending). */
+  private readonly unsettled = new Set<EgressConnection>();
   private readonly sockets = new Set<Duplex>();
   private readonly servers: Array<NetServer | HttpServer> = [];
+  private readonly bridgeNames = new Set<string>();
 
   private constructor(
-    private readonly policy: EgressPolicy,
+    private policy: EgressPolicy,
     readonly dir: string,
   ) {}
 
@@ -79,10 +93,7 @@ export class EgressProxy {
     try {
       await proxy.listen(proxy.httpServer(), 'http.sock');
       await proxy.listen(proxy.socksServer(), 'socks.sock');
-      for (const bridge of opts.bridges) {
-        const server = createNetServer((socket) => void proxy.bridge(socket, bridge));
-        await proxy.listen(server, bridge.socketName);
-      }
+      await proxy.addBridges(opts.bridges);
     } catch (err) {
       await proxy.close();
       throw err;
@@ -90,9 +101,38 @@ export class EgressProxy {
     return proxy;
   }
 
-  /** What the command's connections were, in the order they started. */
-  connections(): { connections: EgressConnection[]; dropped: number } {
-    return { connections: [...this.records], dropped: this.dropped };
+  /** The policy for connections from now on (each command reads its allowed list afresh). */
+  setPolicy(policy: EgressPolicy): void {
+    this.policy = policy;
+  }
+
+  /** Listens on the sockets of bridges not yet served; the policy still decides each use. */
+  async addBridges(bridges: readonly EgressBridge[]): Promise<void> {
+    for (const bridge of bridges) {
+      if (this.bridgeNames.has(bridge.socketName)) continue;
+      this.bridgeNames.add(bridge.socketName);
+      const server = createNetServer((socket) => void this.bridge(socket, bridge));
+      await this.listen(server, bridge.socketName);
+    }
+  }
+
+  /** Records every connection from now until `stop`, in the order they start. */
+  record(): EgressRecording {
+    const recorder: Recorder = { records: [], dropped: 0 };
+    this.recorders.add(recorder);
+    return {
+      stop: async (settleMs = 250) => {
+        const deadline = performance.now() + settleMs;
+        while (
+          recorder.records.some((r) => this.unsettled.has(r)) &&
+          performance.now() < deadline
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+        this.recorders.delete(recorder);
+        return { connections: [...recorder.records], dropped: recorder.dropped };
+      },
+    };
   }
 
   /** Stops listening and cuts every tunnel still open. */
@@ -106,6 +146,8 @@ export class EgressProxy {
   private async listen(server: NetServer | HttpServer, name: string): Promise<void> {
     this.servers.push(server);
     const file = path.join(this.dir, name);
+    // A socket file left by an earlier worker: nothing listens on it any more.
+    await rm(file, { force: true });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(file, () => resolve());
@@ -121,9 +163,11 @@ export class EgressProxy {
     return socket;
   }
 
-  private record(entry: EgressConnection) {
-    if (this.records.length < MAX_RECORDS) this.records.push(entry);
-    else this.dropped++;
+  private addRecord(entry: EgressConnection) {
+    for (const r of this.recorders) {
+      if (r.records.length < MAX_RECORDS) r.records.push(entry);
+      else r.dropped++;
+    }
   }
 
   /** Records the decision now; for an allowed one, the byte counts are filled in at close. */
@@ -140,7 +184,7 @@ export class EgressProxy {
       startedAt: new Date().toISOString(),
       durationMs: 0,
     };
-    this.record(entry);
+    this.addRecord(entry);
     return entry;
   }
 
@@ -148,7 +192,9 @@ export class EgressProxy {
   private dial(entry: EgressConnection, d: EgressDecision & { allowed: true }): Promise<Socket> {
     const started = performance.now();
     const upstream = this.track(connect({ host: d.address, port: d.port, family: d.family }));
+    this.unsettled.add(entry);
     upstream.on('close', () => {
+      this.unsettled.delete(entry);
       entry.bytesIn = upstream.bytesRead;
       entry.bytesOut = upstream.bytesWritten;
       entry.durationMs = Math.round(performance.now() - started);
@@ -243,9 +289,12 @@ export class EgressProxy {
       setHost: false,
       agent: false,
     });
+    this.unsettled.add(entry);
+    upstream.on('close', () => this.unsettled.delete(entry));
     upstream.on('socket', (socket) => {
       this.track(socket);
       socket.on('close', () => {
+        this.unsettled.delete(entry);
         entry.bytesIn = socket.bytesRead;
         entry.bytesOut = socket.bytesWritten;
         entry.durationMs = Math.round(performance.now() - started);

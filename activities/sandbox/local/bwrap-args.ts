@@ -11,20 +11,38 @@ export interface SandboxPaths {
   work: string;
   passwd: string;
   group: string;
+  /**
+   * Host folder (the worker's alone) of the sandbox's sockets: `exec/`, where the exec server
+   * binds its socket (bound read-write), and `egress/`, where the egress proxy listens (bound
+   * read-only, so nothing inside can swap a socket the worker then touches).
+   */
+  run: string;
 }
 
-/** Where a proxied sandbox sees its egress sockets, and the loopback ports they are relayed to. */
-export const EGRESS_MOUNT = '/run/dynamiq-egress';
+/**
+ * Where the sandbox sees its host socket folders: the exec server's socket and the egress
+ * proxy's, and the loopback ports the proxy's sockets are relayed to.
+ */
+export const EXEC_MOUNT = '/run/dynamiq/exec';
+export const EGRESS_MOUNT = '/run/dynamiq/egress';
+export const EXEC_SOCKET = 'exec.sock';
 export const HTTP_PROXY_PORT = 3128;
 export const SOCKS_PROXY_PORT = 1080;
+/** Where the exec server's script and the node running it are bound, read-only. */
+export const SERVER_MOUNT = '/run/dynamiq-exec';
 
-/** One command's egress, as the sandbox sees it: the proxy's sockets and the loopback bridges. */
-export interface SandboxEgress {
-  /** Host folder holding http.sock, socks.sock and one socket per bridge. */
-  dir: string;
-  /** Loopback addresses inside the sandbox relayed to a socket in `dir`. */
-  bridges: Array<{ address: string; port: number; socketName: string }>;
+/** A loopback address inside the sandbox relayed to a socket of the egress proxy. */
+export interface SandboxRelay {
+  address: string;
+  port: number;
+  socketName: string;
 }
+
+/** The relays every proxied sandbox has: the HTTP and SOCKS5 proxies. */
+export const PROXY_RELAYS: SandboxRelay[] = [
+  { address: '127.0.0.1', port: HTTP_PROXY_PORT, socketName: 'http.sock' },
+  { address: '127.0.0.1', port: SOCKS_PROXY_PORT, socketName: 'socks.sock' },
+];
 
 /** The uid and gid commands run as inside every sandbox. */
 export const SANDBOX_UID = 1000;
@@ -67,63 +85,28 @@ export function presentEtcEntries(): string[] {
   return ETC_ENTRIES.filter((name) => existsSync(`/etc/${name}`));
 }
 
-/**
- * The script the sandbox's first process runs before the command, all in one bash so a
- * command costs no extra execs:
- * - bwrap hands its own descriptors (and any the worker inherited) to the command, so every
- *   descriptor above stderr is closed before anything untrusted runs;
- * - the limits are set here, after the user namespace exists, so they count this sandbox's
- *   processes only (the process limit does not apply to a uid that is root on the host);
- *   `ulimit` without -S/-H sets soft and hard alike, so the command cannot raise them;
- * - oom_score_adj 1000 makes the kernel kill sandbox processes first if the host runs out
- *   of memory anyway.
- */
-function sandboxInit(opts: ResolvedLocalOptions, egress: SandboxEgress | undefined): string {
+/** The shell line setting one command's per-process limits (soft and hard alike). */
+function ulimitLine(opts: ResolvedLocalOptions): string {
   const { limits } = opts;
-  const kib = (bytes: number) => Math.max(1, Math.floor(bytes / 1024));
-  return [
-    'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done',
+  return (
     `ulimit -u ${limits.maxProcesses} -d ${kib(limits.memoryBytes)} -t ${limits.cpuSeconds} ` +
-      `-f ${kib(limits.fileSizeBytes)} -n ${limits.openFiles} -c 0 || exit 125`,
-    'echo 1000 > /proc/self/oom_score_adj',
-    ...(egress ? egressRelays(opts.egress.socatPath, egress) : []),
-    'exec /bin/bash -c "$1"',
-  ].join('\n');
+    `-f ${kib(limits.fileSizeBytes)} -n ${limits.openFiles} -c 0 || exit 125`
+  );
 }
 
+const kib = (bytes: number) => Math.max(1, Math.floor(bytes / 1024));
+
 /**
- * socat relays from the sandbox's loopback to the sockets bound in, as sandbox-runtime does
- * on Linux. They die with the command (the pid namespace goes when its first process does).
- * The command starts once every relay listens: the loop reads /proc/net/tcp with a builtin,
- * so waiting costs no process.
+ * What the sandbox's first process runs before its program, in one bash:
+ * - bwrap hands its own descriptors (and any the worker inherited) on, so every descriptor
+ *   above stderr is closed before anything untrusted runs;
+ * - oom_score_adj 1000 makes the kernel kill sandbox processes first if the host runs out
+ *   of memory anyway (children inherit it).
  */
-function egressRelays(socat: string, egress: SandboxEgress): string[] {
-  const relays = [
-    { address: '127.0.0.1', port: HTTP_PROXY_PORT, socketName: 'http.sock' },
-    { address: '127.0.0.1', port: SOCKS_PROXY_PORT, socketName: 'socks.sock' },
-    ...egress.bridges,
-  ];
-  const listening = relays.map((r) => {
-    const hexAddress = r.address
-      .split('.')
-      .reverse()
-      .map((b) => Number(b).toString(16).padStart(2, '0'))
-      .join('')
-      .toUpperCase();
-    const hexPort = r.port.toString(16).padStart(4, '0').toUpperCase();
-    return `[[ "\${t[*]}" == *"${hexAddress}:${hexPort} 00000000:0000 0A"* ]]`;
-  });
-  return [
-    ...relays.map(
-      (r) =>
-        `${socat} TCP4-LISTEN:${r.port},bind=${r.address},fork,reuseaddr,backlog=4096 ` +
-        `UNIX-CONNECT:${EGRESS_MOUNT}/${r.socketName} </dev/null >/dev/null 2>&1 &`,
-    ),
-    `w=0; until mapfile -t t </proc/net/tcp; ${listening.join(' && ')}; do`,
-    "  ((++w < 100000)) || { echo 'dynamiq: the network relay did not start' >&2; exit 125; }",
-    'done; unset w t',
-  ];
-}
+const FIRST_LINES = [
+  'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done',
+  'echo 1000 > /proc/self/oom_score_adj',
+];
 
 export interface BwrapInvocation {
   /** Options read by bwrap from a pipe, so env values never show in the host's process list. */
@@ -132,16 +115,15 @@ export interface BwrapInvocation {
   command: string[];
 }
 
-/** Builds the bubblewrap invocation running `command` with `bash -c` in one sandbox. */
-export function buildBwrapInvocation(
+/** The namespaces and the filesystem of one sandbox, shared by both invocations below. */
+function sandboxOptions(
   opts: ResolvedLocalOptions,
   paths: SandboxPaths,
   etcEntries: string[],
-  exec: { cwd: string; env: Record<string, string>; command: string; egress?: SandboxEgress },
-): BwrapInvocation {
+): string[] {
   const uid = String(SANDBOX_UID);
   // prettier-ignore
-  const options = [
+  return [
     '--unshare-all',
     // Named explicitly so --disable-userns is accepted: no nested namespaces from inside.
     '--unshare-user',
@@ -169,21 +151,95 @@ export function buildBwrapInvocation(
     '--ro-bind', paths.passwd, '/etc/passwd',
     '--ro-bind', paths.group, '/etc/group',
     '--bind', paths.home, HOME_DIR,
-    // gcloud's token file lives on a tmpfs of this command alone: gone when it ends, even by
-    // SIGKILL, never in the persistent home.
-    '--perms', '0700', '--size', String(1024 * 1024), '--tmpfs', path.posix.dirname(GCP_TOKEN_PATH),
+    // gcloud's token file lives on a tmpfs, never in the persistent home; the exec server
+    // empties it (and /tmp, /dev/shm) after every command, even one that was SIGKILLed.
+    '--perms', '0700', '--size', String(1024 * 1024), '--tmpfs', GCP_TOKEN_DIR,
     '--bind', paths.work, WORK_DIR,
     ...opts.readOnlyBinds.flatMap((b) => ['--ro-bind', b.source, b.target]),
-    ...(exec.egress ? ['--ro-bind', exec.egress.dir, EGRESS_MOUNT] : []),
+  ];
+}
+
+/** The folder of gcloud's token file, private to each command. */
+export const GCP_TOKEN_DIR = path.posix.dirname(GCP_TOKEN_PATH);
+
+/**
+ * One fresh sandbox running `command` with `bash -c` and nothing else: how every command ran
+ * before the exec server, kept to compare against it (bench/sandbox.ts). No egress relays.
+ */
+export function buildBwrapInvocation(
+  opts: ResolvedLocalOptions,
+  paths: SandboxPaths,
+  etcEntries: string[],
+  exec: { cwd: string; env: Record<string, string>; command: string },
+): BwrapInvocation {
+  // prettier-ignore
+  const options = [
+    ...sandboxOptions(opts, paths, etcEntries),
     '--chdir', exec.cwd,
     '--clearenv',
-    ...Object.entries(sandboxEnv(opts, exec.env, exec.egress !== undefined)).flatMap(([k, v]) => [
-      '--setenv', k, v,
-    ]),
+    ...Object.entries(sandboxEnv(opts, exec.env, false)).flatMap(([k, v]) => ['--setenv', k, v]),
   ];
-  const init = sandboxInit(opts, exec.egress);
-  const command = ['/bin/bash', '-c', init, 'sandbox-init', exec.command];
-  return { options, command };
+  const init = [...FIRST_LINES, ulimitLine(opts), 'exec /bin/bash -c "$1"'].join('\n');
+  return { options, command: ['/bin/bash', '-c', init, 'sandbox-init', exec.command] };
+}
+
+/** Host files the exec server needs: its script and the node binary that runs it. */
+export interface ExecServerFiles {
+  script: string;
+  node: string;
+}
+
+/**
+ * The sandbox's resident exec server (e2b-template/bin/lib/exec-server.mjs) as the child of
+ * bwrap's pid 1, with `execDir` (its socket) and `egressDir` (the egress proxy's sockets)
+ * bound in. The per-process limits are the server's to set, per command. The config travels
+ * as an argument, seen only inside this sandbox: limits, paths, and the nonce the server
+ * greets each connection with, so the worker never sends a command to a socket that is not
+ * this sandbox's own (one inside could plant a symlink to another sandbox's socket).
+ */
+export function buildServerInvocation(
+  opts: ResolvedLocalOptions,
+  paths: SandboxPaths,
+  etcEntries: string[],
+  server: ExecServerFiles & { execDir: string; egressDir: string; nonce: string },
+): BwrapInvocation {
+  const { limits } = opts;
+  const config = {
+    socket: `${EXEC_MOUNT}/${EXEC_SOCKET}`,
+    egressDir: EGRESS_MOUNT,
+    nonce: server.nonce,
+    shell: '/bin/bash',
+    limits: {
+      maxProcesses: limits.maxProcesses,
+      dataKiB: kib(limits.memoryBytes),
+      cpuSeconds: limits.cpuSeconds,
+      fileKiB: kib(limits.fileSizeBytes),
+      openFiles: limits.openFiles,
+    },
+    scratch: ['/tmp', '/dev/shm', GCP_TOKEN_DIR],
+  };
+  // prettier-ignore
+  const options = [
+    ...sandboxOptions(opts, paths, etcEntries),
+    '--bind', server.execDir, EXEC_MOUNT,
+    '--ro-bind', server.egressDir, EGRESS_MOUNT,
+    '--ro-bind', server.node, `${SERVER_MOUNT}/node`,
+    '--ro-bind', server.script, `${SERVER_MOUNT}/exec-server.mjs`,
+    '--chdir', '/',
+    '--clearenv',
+    '--setenv', 'PATH', '/usr/bin:/bin',
+    '--setenv', 'LANG', 'C.UTF-8',
+  ];
+  const init = [
+    ...FIRST_LINES,
+    // A small heap and no JIT: the server only relays bytes (base64 and JSON are native code),
+    // and a smaller process forks each command faster and costs less memory per sandbox.
+    `exec ${SERVER_MOUNT}/node --jitless --max-old-space-size=32 ${SERVER_MOUNT}/exec-server.mjs "$1"`,
+  ].join('\n');
+  return {
+    options,
+    command: ['/bin/bash', '-c', init, 'exec-server', JSON.stringify(config)],
+  };
 }
 
 /**
@@ -207,7 +263,8 @@ function proxyEnv(): Record<string, string> {
   );
 }
 
-function sandboxEnv(
+/** A command's environment: the sandbox's base, the proxy variables, then the caller's. */
+export function sandboxEnv(
   opts: ResolvedLocalOptions,
   callerEnv: Record<string, string>,
   proxied: boolean,

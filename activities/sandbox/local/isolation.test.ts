@@ -58,7 +58,7 @@ describe('local sandbox isolation, seen from inside', () => {
     const keyPath = path.join(dataDir, 'master.key');
     const r = await sbx.exec(`ls -A /; cat ${keyPath}; echo "key=$?"; ls -A /root; echo "root=$?"`);
     const top = r.stdout.split('\n').slice(0, 11);
-    // /run holds only the egress proxy's sockets (network "proxied", the default).
+    // /run holds only the exec server (its program, its socket) and the egress proxy's sockets.
     expect(top).toEqual([
       'bin',
       'dev',

@@ -15,6 +15,7 @@ import type { SandboxPaths } from './bwrap-args.js';
 import { describeCgroups, detectCgroups } from './cgroups.js';
 import { DISK_MOUNT, createDisk, hasDisk, mountDisk, unmountDisk } from './disk.js';
 import type { CgroupSupport } from './cgroups.js';
+import { EXEC_SERVER_FILES } from './exec-server.js';
 import { LocalSandbox } from './local-sandbox.js';
 import { resolveLocalOptions } from './options.js';
 import type { LocalSandboxProviderOptions, ResolvedLocalOptions } from './options.js';
@@ -37,8 +38,11 @@ const GROUP = ['root:x:0:', `user:x:${SANDBOX_UID}:`, 'nogroup:x:65534:'].join('
 
 /**
  * Sandboxes on this machine with bubblewrap. Each lives in `<root>/<id>/` (home, work, its
- * own passwd) and survives worker restarts: `connect(id)` finds it from the folder alone.
- * Needs bubblewrap, bash and user namespaces enabled (the Debian default).
+ * own passwd) and runs as one set of namespaces with a resident exec server, started by
+ * `create` and held by this worker; its sockets are in `<egress.socketDir>/<id>/`. The folder
+ * survives worker restarts: `connect(id)` reaches the live server, or starts the sandbox
+ * again over the folder when the server is gone. Needs bubblewrap, bash and user namespaces
+ * enabled (the Debian default).
  */
 export class LocalSandboxProvider implements SandboxProvider {
   private readonly opts: ResolvedLocalOptions;
@@ -84,7 +88,14 @@ export class LocalSandboxProvider implements SandboxProvider {
     }
     const record = { id, createdAt: new Date().toISOString(), metadata: metadata.data };
     await writeFile(path.join(paths.dir, 'sandbox.json'), JSON.stringify(record), { mode: 0o600 });
-    return new LocalSandbox(id, this.opts, paths, this.etcEntries, this.cgroupSupport);
+    const sandbox = new LocalSandbox(id, this.opts, paths, this.etcEntries, this.cgroupSupport);
+    try {
+      await sandbox.ensureServer();
+    } catch (err) {
+      await sandbox.kill().catch(() => {});
+      throw err;
+    }
+    return sandbox;
   }
 
   async connect(id: string): Promise<LocalSandbox> {
@@ -104,7 +115,10 @@ export class LocalSandboxProvider implements SandboxProvider {
     }
     // After a host restart the image is there but no longer mounted.
     if (hasDisk(paths.dir)) await mountDisk(paths.dir);
-    return new LocalSandbox(id, this.opts, paths, this.etcEntries, this.cgroupSupport);
+    // A live exec server is reused; one that is gone (the worker restarted) is started again.
+    const sandbox = new LocalSandbox(id, this.opts, paths, this.etcEntries, this.cgroupSupport);
+    await sandbox.ensureServer();
+    return sandbox;
   }
 
   /** One line for the start-up log: which limits are in force on this host. */
@@ -122,6 +136,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       work: path.join(data, 'work'),
       passwd: path.join(dir, 'etc', 'passwd'),
       group: path.join(dir, 'etc', 'group'),
+      run: path.join(this.opts.egress.socketDir, id),
     };
   }
 
@@ -143,16 +158,14 @@ export class LocalSandboxProvider implements SandboxProvider {
         { cause: err },
       );
     }
-    if (this.opts.network === 'proxied') {
-      try {
-        await access(this.opts.egress.socatPath, fsConstants.X_OK);
-      } catch (err) {
-        throw new SandboxUnavailableError(
-          `${this.opts.egress.socatPath} is missing; network "proxied" relays the egress proxy ` +
-            'with it: apt-get install socat.',
-          { cause: err },
-        );
-      }
+    try {
+      await access(EXEC_SERVER_FILES.script, fsConstants.R_OK);
+    } catch (err) {
+      throw new SandboxUnavailableError(
+        `${EXEC_SERVER_FILES.script} is missing: each local sandbox runs its commands through ` +
+          'it (it ships in e2b-template/bin).',
+        { cause: err },
+      );
     }
     this.cgroupSupport = this.opts.cgroups
       ? await detectCgroups()

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalHost } from '../egress/address.js';
 import { EgressPolicy, parseDestination } from '../egress/policy.js';
@@ -14,13 +15,28 @@ import {
 import { resolveExecOptions, resolveSandboxPath } from '../exec-options.js';
 import type { OutputLimits } from '../output.js';
 import type { ExecOptions, ExecResult, FileEntry, Sandbox } from '../types.js';
-import { buildBwrapInvocation, HTTP_PROXY_PORT, SOCKS_PROXY_PORT } from './bwrap-args.js';
-import type { SandboxEgress, SandboxPaths } from './bwrap-args.js';
+import {
+  buildServerInvocation,
+  EXEC_SOCKET,
+  HTTP_PROXY_PORT,
+  PROXY_RELAYS,
+  sandboxEnv,
+  SOCKS_PROXY_PORT,
+} from './bwrap-args.js';
+import type { SandboxPaths, SandboxRelay } from './bwrap-args.js';
 import { enterableCgroups, removeCgroups } from './cgroups.js';
 import { unmountDisk } from './disk.js';
 import type { CgroupSupport } from './cgroups.js';
 import type { ResolvedLocalOptions } from './options.js';
-import { runBwrap } from './run.js';
+import {
+  EXEC_SERVER_FILES,
+  ExecServerGoneError,
+  execServerInfo,
+  execThroughServer,
+  startExecServer,
+  stopExecServer,
+} from './exec-server.js';
+import type { ServerInfo } from './exec-server.js';
 import type { RunResult } from './run.js';
 
 // Exit codes of the helper scripts below, chosen outside what cat, find and stat return.
@@ -29,9 +45,12 @@ const EXIT_WRONG_TYPE = 45;
 const EXIT_TOO_LARGE = 46;
 
 /**
- * One bubblewrap sandbox. Nothing runs between commands: each `exec` starts a fresh set of
- * namespaces over the sandbox's persistent home and /work folders, which is why a restarted
- * worker can pick a sandbox up again from its folder alone.
+ * One bubblewrap sandbox: one set of namespaces, started with the sandbox, whose resident
+ * exec server (e2b-template/bin/lib/exec-server.mjs) runs each command on request over a Unix
+ * socket in `paths.run`. File operations are fixed scripts run through it, in the sandbox's
+ * view of its paths. The worker holds the sandbox's bwrap (--die-with-parent); a worker that
+ * restarts reconnects to a live server or, when it is gone, starts the sandbox again over
+ * its persistent home and /work folders.
  */
 export class LocalSandbox implements Sandbox {
   private readonly killer = new AbortController();
@@ -46,6 +65,87 @@ export class LocalSandbox implements Sandbox {
   ) {}
 
   private cgroupProcs: Promise<string[]> | undefined;
+  private server: Promise<void> | undefined;
+  private proxy: Promise<EgressProxy> | undefined;
+  /** What the exec server greets with; kept in a file of the worker's for a restarted worker. */
+  private nonce = '';
+
+  /** The exec server's socket on the host. */
+  get socketPath(): string {
+    return path.join(this.paths.run, 'exec', EXEC_SOCKET);
+  }
+
+  private get nonceFile(): string {
+    return path.join(this.paths.run, 'nonce');
+  }
+
+  /** The exec server's pid, descriptors and the sandbox's processes; undefined if it is gone. */
+  serverInfo(): Promise<ServerInfo | undefined> {
+    return execServerInfo(this.socketPath, this.nonce);
+  }
+
+  /** Makes sure the exec server answers: a live one is reused, a missing one started. */
+  ensureServer(): Promise<void> {
+    this.server ??= this.startOrReuseServer().catch((err: unknown) => {
+      this.server = undefined;
+      throw err;
+    });
+    return this.server;
+  }
+
+  private async startOrReuseServer(): Promise<void> {
+    const saved = await readFile(this.nonceFile, 'utf8').catch(() => undefined);
+    if (saved && (await execServerInfo(this.socketPath, saved))) {
+      this.nonce = saved;
+      return;
+    }
+    // Whatever this worker still holds of an earlier start (a server that stopped answering
+    // as itself) goes first.
+    await stopExecServer(this.socketPath, this.nonce);
+    // The run folder is the worker's; inside it, exec/ is the sandbox's to write (made afresh
+    // for each start) and egress/ is bound read-only.
+    await mkdir(path.dirname(this.paths.run), { recursive: true, mode: 0o711 });
+    await mkdir(this.paths.run, { recursive: true, mode: 0o711 });
+    const execDir = path.join(this.paths.run, 'exec');
+    const egressDir = path.join(this.paths.run, 'egress');
+    await rm(execDir, { recursive: true, force: true });
+    await mkdir(execDir, { mode: 0o700 });
+    await mkdir(egressDir, { recursive: true, mode: 0o700 });
+    if (this.opts.hostUid !== undefined) {
+      await chown(execDir, this.opts.hostUid, this.opts.hostUid);
+      await chown(egressDir, this.opts.hostUid, this.opts.hostUid);
+    }
+    this.nonce = randomBytes(16).toString('hex');
+    await writeFile(this.nonceFile, this.nonce, { mode: 0o600 });
+    const invocation = buildServerInvocation(this.opts, this.paths, this.etcEntries, {
+      ...EXEC_SERVER_FILES,
+      execDir,
+      egressDir,
+      nonce: this.nonce,
+    });
+    await startExecServer(
+      {
+        bwrapPath: this.opts.bwrapPath,
+        invocation,
+        hostUid: this.opts.hostUid,
+        cgroupProcs: await this.enterableCgroups(),
+      },
+      this.socketPath,
+    );
+  }
+
+  // Made once per sandbox object; after a worker restart `connect` finds or recreates them.
+  private enterableCgroups(): Promise<string[]> {
+    this.cgroupProcs ??= enterableCgroups(this.cgroups, this.id, this.opts.sandboxLimits).catch(
+      (err: unknown) => {
+        this.cgroupProcs = undefined;
+        throw new SandboxUnavailableError(`Cannot set up the sandbox's cgroups: ${String(err)}`, {
+          cause: err,
+        });
+      },
+    );
+    return this.cgroupProcs;
+  }
 
   async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
     if (typeof command !== 'string' || command.length === 0 || command.includes('\0')) {
@@ -118,9 +218,14 @@ export class LocalSandbox implements Sandbox {
   async kill(): Promise<void> {
     this.killer.abort();
     await Promise.allSettled([...this.running]);
+    await Promise.allSettled([this.server]);
+    await stopExecServer(this.socketPath, this.nonce);
+    const proxy = await this.proxy?.catch(() => undefined);
+    await proxy?.close();
     await removeCgroups(this.cgroups, this.id);
     await unmountDisk(this.paths.dir);
     await rm(this.paths.dir, { recursive: true, force: true });
+    await rm(this.paths.run, { recursive: true, force: true });
   }
 
   private async run(
@@ -128,81 +233,75 @@ export class LocalSandbox implements Sandbox {
     o: ReturnType<typeof resolveExecOptions>,
     output: OutputLimits,
     withEgress = false,
-  ): Promise<RunResult & { network?: ReturnType<EgressProxy['connections']> }> {
+  ): Promise<RunResult & { network?: ExecResult['network'] }> {
     if (this.killer.signal.aborted || !existsSync(this.paths.work)) {
       throw new SandboxNotFoundError(this.id);
     }
-    if (!withEgress) return this.runIn(command, o, output, undefined);
-    const egress = await this.startEgress();
+    if (!withEgress) return this.runIn(command, o, output, []);
+    const { proxy, relays } = await this.prepareEgress();
+    const recording = proxy.record();
+    let r: RunResult;
     try {
-      const r = await this.runIn(command, o, output, egress.sandbox);
-      return { ...r, network: egress.proxy.connections() };
-    } finally {
-      await egress.proxy.close();
-      await rm(egress.sandbox.dir, { recursive: true, force: true });
+      r = await this.runIn(command, o, output, relays);
+    } catch (err) {
+      await recording.stop(0);
+      throw err;
     }
+    return { ...r, network: await recording.stop() };
   }
 
   /**
-   * The command's own egress proxy, in a fresh folder only the sandbox user can enter. Its
-   * policy is built per command, because the broker's address may be known only late.
+   * The sandbox's egress proxy, on sockets in its run folder that its exec server relays to
+   * loopback ports inside. The policy is built per command, because the broker's address may
+   * be known only late; a newly allowed loopback destination gets its bridge then.
    */
-  private async startEgress(): Promise<{ proxy: EgressProxy; sandbox: SandboxEgress }> {
+  private async prepareEgress(): Promise<{ proxy: EgressProxy; relays: SandboxRelay[] }> {
     const e = this.opts.egress;
-    await mkdir(e.socketDir, { recursive: true, mode: 0o711 });
-    const dir = await mkdtemp(path.join(e.socketDir, 'x'));
-    try {
-      if (this.opts.hostUid !== undefined) await chown(dir, this.opts.hostUid, this.opts.hostUid);
-      const allow = [...e.allow, ...(e.allowPerCommand?.() ?? [])].filter(
-        (d) => parseDestination(d) !== undefined,
-      );
-      const policy = new EgressPolicy({ allow, deny: e.deny, domains: e.domains });
-      const bridges = loopbackBridges(allow);
-      const proxy = await EgressProxy.start({
-        policy,
-        dir,
-        bridges: bridges.map((b) => ({ host: b.host, port: b.port, socketName: b.socketName })),
-      });
-      return { proxy, sandbox: { dir, bridges } };
-    } catch (err) {
-      await rm(dir, { recursive: true, force: true });
+    const allow = [...e.allow, ...(e.allowPerCommand?.() ?? [])].filter(
+      (d) => parseDestination(d) !== undefined,
+    );
+    const policy = new EgressPolicy({ allow, deny: e.deny, domains: e.domains });
+    const bridges = loopbackBridges(allow);
+    await this.ensureServer();
+    const dir = path.join(this.paths.run, 'egress');
+    this.proxy ??= EgressProxy.start({ policy, dir, bridges: [] }).catch((err: unknown) => {
+      this.proxy = undefined;
       throw err;
-    }
+    });
+    const proxy = await this.proxy;
+    proxy.setPolicy(policy);
+    await proxy.addBridges(bridges);
+    return { proxy, relays: [...PROXY_RELAYS, ...bridges] };
   }
 
   private async runIn(
     command: string,
     o: ReturnType<typeof resolveExecOptions>,
     output: OutputLimits,
-    egress: SandboxEgress | undefined,
+    relays: SandboxRelay[],
   ): Promise<RunResult> {
     const signal = o.signal ? AbortSignal.any([o.signal, this.killer.signal]) : this.killer.signal;
-    const invocation = buildBwrapInvocation(this.opts, this.paths, this.etcEntries, {
-      cwd: o.cwd,
-      env: o.env,
+    const spec = {
       command,
-      egress,
-    });
-    // Made once per sandbox object; after a worker restart `connect` finds or recreates them.
-    this.cgroupProcs ??= enterableCgroups(this.cgroups, this.id, this.opts.sandboxLimits).catch(
-      (err: unknown) => {
-        this.cgroupProcs = undefined;
-        throw new SandboxUnavailableError(`Cannot set up the sandbox's cgroups: ${String(err)}`, {
-          cause: err,
-        });
-      },
-    );
-    const cgroupProcs = await this.cgroupProcs;
-    const pending = runBwrap({
-      bwrapPath: this.opts.bwrapPath,
-      invocation,
-      hostUid: this.opts.hostUid,
-      cgroupProcs,
+      cwd: o.cwd,
+      env: sandboxEnv(this.opts, o.env, relays.length > 0),
+      relays,
       stdin: o.stdin,
       timeoutMs: o.timeoutMs,
       signal,
       onOutput: o.onOutput,
       output,
+    };
+    const attempt = async () => {
+      await this.ensureServer();
+      return execThroughServer(this.socketPath, this.nonce, spec);
+    };
+    const pending = attempt().catch(async (err: unknown) => {
+      // The server went away (killed, or its sandbox crashed): the sandbox starts again over
+      // its folders, and the command, which never ran, runs there.
+      if (!(err instanceof ExecServerGoneError) || this.killer.signal.aborted) throw err;
+      this.server = undefined;
+      return attempt();
     });
     this.running.add(pending);
     try {
@@ -235,7 +334,7 @@ export class LocalSandbox implements Sandbox {
  * the URL it was given, proxy-aware or not (Go's clients never proxy loopback).
  */
 function loopbackBridges(allow: readonly string[]) {
-  const seen = new Map<string, SandboxEgress['bridges'][number] & { host: string }>();
+  const seen = new Map<string, SandboxRelay & { host: string }>();
   for (const entry of allow) {
     const d = parseDestination(entry)!;
     const host = canonicalHost(d.host)!;
@@ -244,7 +343,7 @@ function loopbackBridges(allow: readonly string[]) {
     if (d.port === HTTP_PROXY_PORT || d.port === SOCKS_PROXY_PORT) continue;
     const id = `${address}:${d.port}`;
     if (!seen.has(id)) {
-      seen.set(id, { address, port: d.port, host, socketName: `fwd-${seen.size}.sock` });
+      seen.set(id, { address, port: d.port, host, socketName: `fwd-${address}-${d.port}.sock` });
     }
   }
   return [...seen.values()];

@@ -95,10 +95,11 @@ export interface EgressOptions {
   deny?: string[];
   /** When set, only these domains and their subdomains (and `allow`); unset: the internet. */
   domains?: string[];
-  /** Host folder for the proxy's Unix sockets (kept short: a socket path has 108 bytes). */
+  /**
+   * Host folder with one subfolder per sandbox for its Unix sockets: its exec server's and
+   * the egress proxy's (kept short: a socket path has 108 bytes).
+   */
   socketDir?: string;
-  /** Path of socat, which relays the sockets to the sandbox's loopback. Default /usr/bin/socat. */
-  socatPath?: string;
 }
 
 export interface ResolvedEgressOptions {
@@ -107,7 +108,6 @@ export interface ResolvedEgressOptions {
   deny: string[];
   domains: string[] | undefined;
   socketDir: string;
-  socatPath: string;
 }
 
 export interface ResolvedLocalOptions {
@@ -148,13 +148,11 @@ const optionsSchema = z.object({
       deny: z.array(destination).default([]),
       domains: z.array(z.string().min(1)).optional(),
       socketDir: absolute.default(path.join(tmpdir(), 'dynamiq-egress')),
-      socatPath: absolute.default('/usr/bin/socat'),
     })
     .default({
       allow: [],
       deny: [],
       socketDir: path.join(tmpdir(), 'dynamiq-egress'),
-      socatPath: '/usr/bin/socat',
     }),
   limits: z
     .object({

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
@@ -9,13 +10,7 @@ import type { OutputLimits } from '../output.js';
 import type { OutputChunk } from '../types.js';
 import type { BwrapInvocation } from './bwrap-args.js';
 
-export interface RunSpec {
-  bwrapPath: string;
-  invocation: BwrapInvocation;
-  /** Host uid/gid bwrap runs as; undefined keeps the worker's own. */
-  hostUid: number | undefined;
-  /** `cgroup.procs` files the launcher enters before bwrap starts (needs a root worker). */
-  cgroupProcs?: string[];
+export interface RunSpec extends LaunchSpec {
   stdin?: Buffer;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -31,20 +26,23 @@ export interface RunResult {
   durationMs: number;
 }
 
+/** What starting bubblewrap needs, for one command or for a sandbox's exec server. */
+export interface LaunchSpec {
+  bwrapPath: string;
+  invocation: BwrapInvocation;
+  hostUid: number | undefined;
+  cgroupProcs?: string[];
+}
+
 /**
- * Runs one bubblewrap invocation to its end. The timeout and the abort signal SIGKILL the
- * outer bwrap: its child is the sandbox's pid-namespace init and dies with it
- * (--die-with-parent), and the kernel then kills every process left in that namespace, so
- * nothing the command started (daemons, setsid'd grandchildren) survives.
+ * Spawns bwrap with its options on fd 3. With cgroups, a root shell moves itself into the
+ * sandbox's cgroups, then becomes bwrap as the sandbox uid (same pid), so every process of
+ * the sandbox is born inside them.
  */
-export function runBwrap(spec: RunSpec): Promise<RunResult> {
-  if (spec.signal?.aborted) return Promise.reject(new SandboxAbortedError());
-  const started = performance.now();
+export function launchBwrap(spec: LaunchSpec, stdio: StdioOptions): ChildProcess {
   const bwrap = [spec.bwrapPath, '--args', '3', '--', ...spec.invocation.command];
   const child = spec.cgroupProcs?.length
-    ? // A root shell moves itself into the sandbox's cgroups, then becomes bwrap as the sandbox
-      // uid (same pid), so every process of the sandbox is born inside them.
-      spawn(
+    ? spawn(
         '/bin/sh',
         [
           '-c',
@@ -63,12 +61,27 @@ export function runBwrap(spec: RunSpec): Promise<RunResult> {
               ]),
           ...bwrap,
         ],
-        { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] },
+        { stdio },
       )
     : spawn(bwrap[0]!, bwrap.slice(1), {
-        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+        stdio,
         ...(spec.hostUid === undefined ? {} : { uid: spec.hostUid, gid: spec.hostUid }),
       });
+  writeAndClose(child.stdio[3] as Writable, Buffer.from(spec.invocation.options.join('\0') + '\0'));
+  return child;
+}
+
+/**
+ * Runs one bubblewrap invocation to its end (a fresh sandbox per command: the benchmark's
+ * baseline; sandboxes run their commands through the exec server). The timeout and the abort signal SIGKILL the
+ * outer bwrap: its child is the sandbox's pid-namespace init and dies with it
+ * (--die-with-parent), and the kernel then kills every process left in that namespace, so
+ * nothing the command started (daemons, setsid'd grandchildren) survives.
+ */
+export function runBwrap(spec: RunSpec): Promise<RunResult> {
+  if (spec.signal?.aborted) return Promise.reject(new SandboxAbortedError());
+  const started = performance.now();
+  const child = launchBwrap(spec, ['pipe', 'pipe', 'pipe', 'pipe']);
   const stdout = new BoundedOutput(spec.output);
   const stderr = new BoundedOutput(spec.output);
   let timedOut = false;
@@ -88,7 +101,7 @@ export function runBwrap(spec: RunSpec): Promise<RunResult> {
 
   const collect = (stream: 'stdout' | 'stderr', sink: BoundedOutput) => {
     const decoder = new StringDecoder('utf8');
-    child[stream].on('data', (chunk: Buffer) => {
+    child[stream]!.on('data', (chunk: Buffer) => {
       sink.push(chunk);
       if (!spec.onOutput || callbackError !== undefined) return;
       const data = decoder.write(chunk);
@@ -104,8 +117,7 @@ export function runBwrap(spec: RunSpec): Promise<RunResult> {
   };
   collect('stdout', stdout);
   collect('stderr', stderr);
-  writeAndClose(child.stdio[3] as Writable, Buffer.from(spec.invocation.options.join('\0') + '\0'));
-  writeAndClose(child.stdin, spec.stdin);
+  writeAndClose(child.stdin!, spec.stdin);
 
   return new Promise<RunResult>((resolve, reject) => {
     child.on('error', (err) => {
@@ -140,7 +152,7 @@ export function runBwrap(spec: RunSpec): Promise<RunResult> {
   });
 }
 
-function writeAndClose(stream: Writable, data: Buffer | undefined) {
+export function writeAndClose(stream: Writable, data: Buffer | undefined) {
   // EPIPE when the command exits without reading its input is normal, not a failure.
   stream.on('error', () => {});
   stream.end(data);
