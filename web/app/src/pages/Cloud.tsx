@@ -84,7 +84,7 @@ export function CloudPage() {
                             ? `${c.config.roleArn} in ${c.config.region}, up to ${c.config.sessionDurationSeconds / 60} min`
                             : `${c.config.mode === 'key' ? 'Key of' : 'Impersonates'} ${c.config.serviceAccount}`}
                         </p>
-                        <p className="mt-1 text-xs text-zinc-500">
+                        <p className="mt-1 text-xs break-all text-zinc-500">
                           {c.provider === 'gcp' && c.hasSecret
                             ? 'Key file stored (not shown). '
                             : ''}
@@ -247,8 +247,8 @@ export function AwsForm(props: { onAdded: (c: CloudCredentialView) => void }) {
               <>
                 {' '}
                 Every session is tagged <code>dynamiq:user</code> ={' '}
-                <code>{trust.state.value.sessionTags['dynamiq:user']}</code>, for an{' '}
-                <code>aws:RequestTag/dynamiq:user</code> condition.
+                <code className="break-all">{trust.state.value.sessionTags['dynamiq:user']}</code>,
+                for an <code className="break-all">aws:RequestTag/dynamiq:user</code> condition.
               </>
             ) : null}
           </>
@@ -262,7 +262,7 @@ export function AwsForm(props: { onAdded: (c: CloudCredentialView) => void }) {
           <div className="flex gap-2">
             <input
               id="aws-external-id"
-              className={`${inputClass} font-mono`}
+              className={`${inputClass} min-w-0 font-mono`}
               value={trust.state.value.externalId}
               readOnly
               spellCheck={false}
