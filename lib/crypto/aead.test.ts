@@ -31,6 +31,17 @@ describe('secrets sealed with AES-256-GCM', () => {
     expect(() => open(ring, Buffer.from('short'))).toThrow(/not a Dynamiq ciphertext/);
   });
 
+  it('refuse an envelope whose authentication tag is cut short', () => {
+    const ring = keyringOf(keyA);
+    const sealed = seal(ring, Buffer.alloc(0), 'connection:1');
+    // An empty secret: the tag is the envelope's end, so dropping bytes shortens only the tag.
+    for (const cut of [1, 8, 12]) {
+      expect(() => open(ring, sealed.subarray(0, sealed.length - cut), 'connection:1')).toThrow(
+        DecryptError,
+      );
+    }
+  });
+
   it('keep old secrets readable after a rotation, and seal new ones under the new key', () => {
     const before = keyringOf(keyA);
     const old = seal(before, secret);

@@ -48,6 +48,9 @@ export function open(keyring: Keyring, envelope: Uint8Array, context = ''): Buff
     );
   }
   const idLength = buf[1]!;
+  if (buf.length < 2 + idLength + IV_BYTES + TAG_BYTES) {
+    throw new DecryptError('dynamiq.crypto.malformed', 'not a Dynamiq ciphertext (too short)');
+  }
   const keyId = buf.subarray(2, 2 + idLength).toString('utf8');
   const key = keyring.byId.get(keyId);
   if (!key) {
@@ -59,10 +62,12 @@ export function open(keyring: Keyring, envelope: Uint8Array, context = ''): Buff
   let at = 2 + idLength;
   const iv = buf.subarray(at, (at += IV_BYTES));
   const tag = buf.subarray(at, (at += TAG_BYTES));
-  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  // A pinned tag length: GCM would otherwise accept a tag cut down to 4 bytes, which a forger
+  // can guess.
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   decipher.setAAD(Buffer.from(context, 'utf8'));
-  decipher.setAuthTag(tag);
   try {
+    decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(buf.subarray(at)), decipher.final()]);
   } catch {
     throw new DecryptError(

@@ -53,6 +53,24 @@ describe('local sandbox isolation, seen from inside', () => {
     await sbx.kill();
   });
 
+  it('leaves none of the worker environment in the host-side processes that run it', async () => {
+    // The outer bwrap (and the launch shell) are host processes: an environment they
+    // inherited (the master key, database passwords) would be readable in /proc/<pid>/environ.
+    const sbx = await provider().create();
+    await sbx.exec('true');
+    const leaking: string[] = [];
+    for (const name of await readdir('/proc')) {
+      if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+      const environ = await readFile(`/proc/${name}/environ`, 'utf8').catch(() => '');
+      if (!environ.includes(CANARY)) continue;
+      const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+      if (/bwrap|sandbox-launch|exec-server/.test(cmdline))
+        leaking.push(cmdline.replaceAll('\0', ' '));
+    }
+    await sbx.kill();
+    expect(leaking).toEqual([]);
+  });
+
   it('shows only its own folders at the top, and none of the data folder or /root', async () => {
     const sbx = await provider().create();
     const keyPath = path.join(dataDir, 'master.key');

@@ -40,6 +40,9 @@ export interface LaunchSpec {
  * the sandbox is born inside them.
  */
 export function launchBwrap(spec: LaunchSpec, stdio: StdioOptions): ChildProcess {
+  // The launcher and the outer bwrap are host processes whose environment other host tools can
+  // read in /proc; the worker's own (master key, database URL) must not be copied into them.
+  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
   const bwrap = [spec.bwrapPath, '--args', '3', '--', ...spec.invocation.command];
   const child = spec.cgroupProcs?.length
     ? spawn(
@@ -61,10 +64,11 @@ export function launchBwrap(spec: LaunchSpec, stdio: StdioOptions): ChildProcess
               ]),
           ...bwrap,
         ],
-        { stdio },
+        { stdio, env },
       )
     : spawn(bwrap[0]!, bwrap.slice(1), {
         stdio,
+        env,
         ...(spec.hostUid === undefined ? {} : { uid: spec.hostUid, gid: spec.hostUid }),
       });
   writeAndClose(child.stdio[3] as Writable, Buffer.from(spec.invocation.options.join('\0') + '\0'));

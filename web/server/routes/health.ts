@@ -1,15 +1,28 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerDeps } from '../deps.js';
 
-/** Liveness (the process answers) and readiness (database and Temporal answer). */
-export async function healthRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+/**
+ * Liveness (the process answers) and readiness (database and Temporal answer). Both are
+ * unauthenticated (load balancers, compose), so a failing part says only `unavailable`; why is
+ * in the server log and on the administrators' status page (GET /api/status), because a
+ * driver's message can name hosts, users or paths.
+ */
+export async function healthRoutes(
+  app: FastifyInstance,
+  deps: Pick<ServerDeps, 'db' | 'temporal' | 'log'>,
+): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
-    const [database, temporal] = await Promise.all([
+    const [dbProbe, temporalProbe] = await Promise.all([
       probe(() => deps.db.$queryRaw`SELECT 1`),
       probe(() => deps.temporal.connection.workflowService.getSystemInfo({})),
     ]);
+    if (dbProbe !== 'ok' || temporalProbe !== 'ok')
+      deps.log.warn({ database: dbProbe, temporal: temporalProbe }, 'not ready');
+    const shown = (result: string) => (result === 'ok' ? 'ok' : 'unavailable');
+    const database = shown(dbProbe);
+    const temporal = shown(temporalProbe);
     const ready = database === 'ok' && temporal === 'ok';
     return reply
       .status(ready ? 200 : 503)
