@@ -135,13 +135,17 @@ async function openVerified(
 ): Promise<{ socket: Socket; lines: AsyncIterableIterator<string> & Interface }> {
   const socket = await new Promise<Socket>((resolve, reject) => {
     const s = connect(socketPath);
+    // One listener for the socket's whole life: an error before connect rejects, one after is
+    // the server going away, which the reads below see as the end (never an uncaught error).
+    let connected = false;
+    s.on('error', (err) => {
+      if (!connected) reject(new ExecServerGoneError(err.message, { cause: err }));
+    });
     s.once('connect', () => {
-      s.removeAllListeners('error');
+      connected = true;
       resolve(s);
     });
-    s.once('error', (err) => reject(new ExecServerGoneError(err.message, { cause: err })));
   });
-  socket.on('error', () => {});
   const lines = createInterface({ input: socket, crlfDelay: Infinity });
   // A server that accepts but never greets (stopped, or dying with its sandbox) is gone too.
   const greeting = await new Promise<string | undefined>((resolve) => {
