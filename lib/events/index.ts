@@ -1,3 +1,3 @@
 export { MemoryEventBus } from './memory-bus.js';
 export { PostgresEventBus } from './postgres-bus.js';
-export type { ConversationEvent, EventBus, EventListener } from './types.js';
+export type * from './types.js';
