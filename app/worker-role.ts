@@ -11,7 +11,8 @@ import { connectNative } from '../lib/temporal/index.js';
 import type { Core } from './core.js';
 import type { IntegrationServices } from './integration-services.js';
 import type { Shutdown } from './shutdown.js';
-import { createWorker, workerIdentity } from './worker.js';
+import { createWorker, hostTaskQueueOf, workerIdentity } from './worker.js';
+import type { FrontEnds } from '../activities/agent/index.js';
 
 /** How often the worker closes idle sandboxes and those of deleted conversations. */
 const REAP_EVERY_MS = 60_000;
@@ -28,6 +29,8 @@ export async function startWorkerRole(opts: {
   log: Logger;
   shutdown: Shutdown;
   workflowBundle?: { code: string };
+  /** Chat platforms the worker posts answers and approvals to. */
+  frontEnds?: FrontEnds;
 }): Promise<Worker> {
   const { config, core, log, shutdown } = opts;
   const db = core.database.prisma;
@@ -59,10 +62,16 @@ export async function startWorkerRole(opts: {
 
   const connection: NativeConnection = await connectNative(core.temporal);
   shutdown.add(() => connection.close());
+  // Local sandboxes exist on this host only: their tool calls come to this worker's own queue.
+  const hostTaskQueue =
+    config.sandbox.provider === 'local'
+      ? hostTaskQueueOf(config.temporal.taskQueue)
+      : config.temporal.taskQueue;
   const worker = await createWorker({
     connection,
     namespace: core.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    hostTaskQueue,
     deps: {
       db,
       bus: core.bus,
@@ -74,6 +83,10 @@ export async function startWorkerRole(opts: {
       }),
       mcp: opts.services.mcp,
       connections: opts.services.connections,
+      keyring: core.keyring,
+      agent: config.agent,
+      hostTaskQueue,
+      frontEnds: opts.frontEnds ?? {},
     },
     dataConverter: core.dataConverter,
     workflowBundle: opts.workflowBundle,
@@ -84,6 +97,9 @@ export async function startWorkerRole(opts: {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
   });
-  log.info({ taskQueue: config.temporal.taskQueue, identity: workerIdentity() }, 'worker started');
+  log.info(
+    { taskQueue: config.temporal.taskQueue, hostTaskQueue, identity: workerIdentity() },
+    'worker started',
+  );
   return worker;
 }

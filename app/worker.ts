@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
@@ -21,7 +22,17 @@ export function workerIdentity(host: string = os.hostname()): string {
 }
 
 /**
- * A worker for the task queue with every workflow and activity. Workflow code is bundled
+ * This worker's own task queue for the tool calls of sandboxes it holds (Temporal's
+ * worker-specific task queue pattern): unique per process, so a restarted worker gets a new
+ * one and calls for the old one time out before they start and move on.
+ */
+export function hostTaskQueueOf(taskQueue: string, host: string = os.hostname()): string {
+  return `${taskQueue}/host/${host}/${process.pid}/${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * A worker for the task queue with every workflow and activity, plus (when `hostTaskQueue`
+ * differs) one for the same activities on the worker's own queue; `run` runs both. Workflow code is bundled
  * from `workflows/` at creation (a few seconds); pass a prebuilt bundle to skip that.
  */
 export async function createWorker(opts: {
@@ -32,17 +43,50 @@ export async function createWorker(opts: {
   dataConverter: DataConverter;
   workflowBundle?: { code: string };
   identity?: string;
+  hostTaskQueue?: string;
 }): Promise<Worker> {
-  return Worker.create({
+  const activities = createActivities(opts.deps);
+  const common = {
     connection: opts.connection,
     namespace: opts.namespace,
+    activities,
+    dataConverter: opts.dataConverter,
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    shutdownGraceTime: '10 seconds' as const,
+  };
+  const main = await Worker.create({
+    ...common,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(opts.deps),
-    dataConverter: opts.dataConverter,
-    ...(opts.identity ? { identity: opts.identity } : {}),
-    shutdownGraceTime: '10 seconds',
+  });
+  if (!opts.hostTaskQueue || opts.hostTaskQueue === opts.taskQueue) return main;
+  const host = await Worker.create({ ...common, taskQueue: opts.hostTaskQueue });
+  return pairOf(main, host);
+}
+
+/**
+ * The two workers as one: `run` runs both until either stops, `shutdown` stops both. Callers
+ * (the worker role, tests) keep using the Worker API they know.
+ */
+function pairOf(main: Worker, host: Worker): Worker {
+  const run = main.run.bind(main);
+  const shutdown = main.shutdown.bind(main);
+  return Object.assign(main, {
+    run: async () => {
+      const runs = [run(), host.run()];
+      // Either one stopping (a shutdown, a fatal error) stops the other.
+      await Promise.race(runs).catch(() => undefined);
+      if (host.getState() === 'RUNNING') host.shutdown();
+      if (main.getState() === 'RUNNING') shutdown();
+      const results = await Promise.allSettled(runs);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+    shutdown: () => {
+      if (host.getState() === 'RUNNING') host.shutdown();
+      shutdown();
+    },
   });
 }

@@ -224,6 +224,32 @@ export class McpRegistry {
     );
   }
 
+  /**
+   * What is wrong with arguments for a tool, checked against its input schema without calling
+   * it; undefined when they are fine. Throws `McpUnknownToolError` for a tool the app lacks.
+   */
+  async checkArguments(
+    userId: string,
+    app: string,
+    tool: string,
+    args: unknown,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<string | undefined> {
+    const { provider, target } = this.resolve(userId, app);
+    const entry = await this.cache.get(provider, target, options);
+    if (!entry.byName.has(tool)) {
+      throw new McpUnknownToolError(
+        app,
+        tool,
+        entry.tools.map((t) => t.name),
+      );
+    }
+    if (!args || typeof args !== 'object' || Array.isArray(args)) {
+      return 'arguments must be a JSON object';
+    }
+    return entry.check(tool)(args as Record<string, unknown>);
+  }
+
   /** Calls the tool behind a function name the LLM chose; `args` may be the LLM's JSON text. */
   async callLlmTool(
     userId: string,

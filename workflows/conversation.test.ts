@@ -101,6 +101,8 @@ describe('the conversation workflow on a real Temporal server', () => {
     expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
 
     await send(event('ev-2', 'two')); // redelivered after continue-as-new: still known
+    // The answer is stored by the turn's last step; the turn ends (and counts) right after.
+    await until(async () => (await handle.query(stateQuery)).turnsCompleted >= 3);
     const state = await handle.query(stateQuery);
     expect(state).toMatchObject({ turnsCompleted: 3, queued: 0 });
     expect(await messages()).toHaveLength(6);

@@ -2,7 +2,7 @@ import type { ChatEvent, ConversationKey } from '../../lib/conversation/index.js
 import { conversationWorkflowId } from '../../lib/conversation/index.js';
 import type { Db } from '../../lib/db/index.js';
 import { Prisma } from '../../lib/db/index.js';
-import type { EventBus } from '../../lib/events/index.js';
+import type { EventBus, TurnStatus } from '../../lib/events/index.js';
 
 export interface RecordUserMessageInput {
   conversationId: string;
@@ -17,9 +17,15 @@ export interface RecordAssistantMessageInput {
   model: string | null;
   usage: { promptTokens: number; completionTokens: number } | null;
   isError: boolean;
+  /** How the turn ended; default `completed`, or `failed` for an error notice. */
+  status?: TurnStatus;
+  /** `system` for notices about the turn (a cancellation) that are not the agent's words. */
+  role?: 'assistant' | 'system';
+  /** False to store the answer without announcing the turn's end (the workflow does that). */
+  announceCompletion?: boolean;
 }
 
-const assistantExternalId = (turnId: string) => `${turnId}:reply`;
+export const assistantExternalId = (turnId: string) => `${turnId}:reply`;
 
 /**
  * Stores the user's message (creating the user, chat identity and conversation on first
@@ -82,7 +88,7 @@ export async function recordAssistantMessage(
           conversationId: input.conversationId,
           turnId: input.turnId,
           externalId: assistantExternalId(input.turnId),
-          role: 'assistant',
+          role: input.role ?? 'assistant',
           content: input.content,
           model: input.model,
           isError: input.isError,
@@ -97,8 +103,19 @@ export async function recordAssistantMessage(
     turnId: input.turnId,
     messageId: message.id,
   };
-  await bus.publish({ type: 'message', ...base, seq: message.seq, role: 'assistant' });
-  await bus.publish({ type: 'turn.completed', ...base, isError: message.isError });
+  await bus.publish({
+    type: 'message',
+    ...base,
+    seq: message.seq,
+    role: input.role ?? 'assistant',
+  });
+  if (input.announceCompletion === false) return { messageId: message.id };
+  await bus.publish({
+    type: 'turn.completed',
+    ...base,
+    isError: message.isError,
+    status: input.status ?? (message.isError ? 'failed' : 'completed'),
+  });
   return { messageId: message.id };
 }
 
@@ -167,6 +184,6 @@ async function ensureIdentity(
   }
 }
 
-function isUniqueViolation(err: unknown): boolean {
+export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }

@@ -39,10 +39,13 @@ export async function generateReply(
       type: 'token',
       conversationId: input.conversationId,
       turnId: input.turnId,
+      stepId: 'llm-1',
+      attempt: ctx.info.attempt,
       delta,
     }),
   );
   let content = '';
+  ctx.heartbeat({ chars: 0 });
   const beat = setInterval(() => ctx.heartbeat({ chars: content.length }), 1000);
   try {
     const stream = await deps.client.chat.completions.create(

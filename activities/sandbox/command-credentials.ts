@@ -23,6 +23,13 @@ export interface BrokerAccess {
   brokerUrl: () => string;
 }
 
+/** Whose credentials a command gets, and which of them. */
+export interface CommandScope {
+  userId: string;
+  /** Integration ids (cloud ones included: `aws`, `gcp`); empty: no credentials at all. */
+  integrations: string[];
+}
+
 export interface CommandSetup {
   env: Record<string, string>;
   /** Adds what must run before the command (fetching gcloud's token). */
@@ -43,14 +50,28 @@ export class CommandCredentials {
     private readonly access: BrokerAccess,
   ) {}
 
-  async prepare(conversationId: string, sandbox: Sandbox): Promise<CommandSetup> {
-    const conversation = await this.db.conversation.findUnique({
-      where: { id: conversationId },
-      select: { ownerId: true },
-    });
-    if (!conversation) return { env: {}, wrap: (c) => c };
-    const userId = conversation.ownerId;
-    const [clouds, connections] = await Promise.all([
+  /**
+   * Credentials for one command. With `scope`, the token acts for `scope.userId` (the turn's
+   * author) and grants exactly `scope.integrations` (the workflow decided them from the
+   * command); without, it grants every active connection of the conversation's owner (the
+   * plain `runCommand` activity, kept for scripts and older workflow histories).
+   */
+  async prepare(
+    conversationId: string,
+    sandbox: Sandbox,
+    scope?: CommandScope,
+  ): Promise<CommandSetup> {
+    let userId = scope?.userId;
+    if (!userId) {
+      const conversation = await this.db.conversation.findUnique({
+        where: { id: conversationId },
+        select: { ownerId: true },
+      });
+      if (!conversation) return { env: {}, wrap: (c) => c };
+      userId = conversation.ownerId;
+    }
+    const wanted = scope ? new Set(scope.integrations) : null;
+    const [allClouds, allConnections] = await Promise.all([
       this.db.cloudCredential.findMany({
         where: { userId },
         select: { provider: true, name: true, config: true },
@@ -61,6 +82,11 @@ export class CommandCredentials {
         select: { integrationId: true },
       }),
     ]);
+    // Cloud credentials belong to the `aws` and `gcp` integrations.
+    const clouds = wanted ? allClouds.filter((c) => wanted.has(c.provider)) : allClouds;
+    const connections = wanted
+      ? allConnections.filter((c) => wanted.has(c.integrationId))
+      : allConnections;
     const token = await mintSandboxToken(
       {
         userId,
@@ -80,7 +106,9 @@ export class CommandCredentials {
       this.access.jwtSecret,
     );
 
-    const aws = clouds
+    // The CLIs' configuration covers everything the user has connected, so it does not churn
+    // between commands of different scopes; what a command may use is the token's business.
+    const aws = allClouds
       .filter((c) => c.provider === 'aws')
       .map((c) => ({ name: c.name, region: regionOf(c.config) }));
     if (aws.length) {
@@ -90,7 +118,7 @@ export class CommandCredentials {
         this.awsConfigWritten.set(sandbox.id, text);
       }
     }
-    const connected = new Set(connections.map((c) => c.integrationId));
+    const connected = new Set(allConnections.map((c) => c.integrationId));
     const shims = cliShims(catalog.filter((i) => connected.has(i.id) && hasCliCredentials(i)));
     const shimsText = JSON.stringify([...shims]);
     // A sandbox that never had shims costs no extra exec; one whose CLIs were disconnected

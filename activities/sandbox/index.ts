@@ -54,7 +54,7 @@ export {
 export type { RunCommandInput, CommandResult } from './command-activities.js';
 export { createSandboxProvider, HELPERS_DIR } from './from-config.js';
 export { CommandCredentials } from './command-credentials.js';
-export type { BrokerAccess, CommandSetup } from './command-credentials.js';
+export type { BrokerAccess, CommandScope, CommandSetup } from './command-credentials.js';
 export {
   awsConfigFile,
   cliShims,

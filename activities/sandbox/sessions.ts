@@ -20,6 +20,8 @@ export class SandboxSessions {
   private readonly open = new Map<string, Sandbox>();
   /** Creations (or reconnects) running now: concurrent callers for a conversation share one. */
   private readonly resolving = new FetchCache<Sandbox>({ ttlMs: 0 });
+  /** Commands running now, per conversation: the reaper never closes a sandbox in use. */
+  private readonly inUse = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -74,7 +76,24 @@ export class SandboxSessions {
     return sandbox;
   }
 
-  private async touch(conversationId: string): Promise<void> {
+  /**
+   * Marks the conversation's sandbox as in use until the returned function is called; the
+   * reaper of this worker skips it, and `touch` keeps it fresh for the others.
+   */
+  hold(conversationId: string): () => void {
+    this.inUse.set(conversationId, (this.inUse.get(conversationId) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.inUse.get(conversationId) ?? 1) - 1;
+      if (left > 0) this.inUse.set(conversationId, left);
+      else this.inUse.delete(conversationId);
+    };
+  }
+
+  /** Records that the conversation's sandbox is being used now. */
+  async touch(conversationId: string): Promise<void> {
     await this.db.sandboxSession.updateMany({
       where: { conversationId, status: 'running' },
       data: { lastUsedAt: new Date() },
@@ -113,6 +132,7 @@ export class SandboxSessions {
     );
     const closed: string[] = [];
     for (const row of rows) {
+      if (this.inUse.has(row.conversationId)) continue;
       if (row.lastUsedAt > idleSince && existing.has(row.conversationId)) continue;
       if (await this.close(row.conversationId)) closed.push(row.conversationId);
     }

@@ -60,6 +60,27 @@ export class Connections {
     return this.providers.apply(status, reads);
   }
 
+  /**
+   * Integrations the user has working connections to: our own rows (keys, OAuth) except
+   * mcp-type entries, whose connections live at their provider and are read from there.
+   */
+  async connectedIntegrations(userId: string): Promise<string[]> {
+    const [rows, atProviders] = await Promise.all([
+      this.ctx.db.connection.findMany({
+        where: { userId, status: 'active' },
+        select: { integrationId: true },
+      }),
+      this.providers.connected(userId),
+    ]);
+    const ids = new Set(
+      rows
+        .filter((r) => this.ctx.integrations.get(r.integrationId)?.providerType !== 'mcp')
+        .map((r) => r.integrationId),
+    );
+    for (const c of atProviders) ids.add(c.integrationId);
+    return [...ids].sort();
+  }
+
   /** The agent's system-prompt section for the user's active connections. */
   async agentContext(userId: string): Promise<string> {
     const atProviders = await this.providers.connected(userId);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { z } from 'zod';
 import { DynamiqError } from '../errors/index.js';
 import { envSchema } from './schema.js';
 import type { Env } from './schema.js';
@@ -38,6 +39,23 @@ export interface McpConfig {
   localServers: unknown;
 }
 
+const llmPricesSchema = z.record(
+  z.string().min(1),
+  z.strictObject({ input: z.number().min(0), output: z.number().min(0) }),
+);
+
+/** What bounds one agent turn; the workflow receives these as data when a turn starts. */
+export interface AgentLimits {
+  maxSteps: number;
+  maxTurnTokens: number;
+  maxTurnMs: number;
+  approvalTimeoutMs: number;
+  maxConcurrentTurns: number;
+  commandTimeoutMs: number;
+  sandboxHostWaitMs: number;
+  toolHeartbeatMs: number;
+}
+
 /** The validated configuration every part receives; nothing else reads process.env. */
 export interface Config {
   port: number;
@@ -62,6 +80,10 @@ export interface Config {
     timeoutMs: number;
     /** False when neither a key nor a base URL is set: turns answer with set-up help. */
     configured: boolean;
+  };
+  agent: AgentLimits & {
+    /** LLM_PRICES: dollars per million tokens by model, over the built-in table. */
+    prices: Record<string, { input: number; output: number }>;
   };
   apiToken: string | undefined;
   masterKey: string | undefined;
@@ -139,6 +161,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems,
   );
   const localServers = parseJson('MCP_LOCAL_SERVERS', e.MCP_LOCAL_SERVERS, problems);
+  const prices = llmPricesSchema.safeParse(parseJson('LLM_PRICES', e.LLM_PRICES, problems) ?? {});
+  if (!prices.success) {
+    problems.push(
+      'LLM_PRICES must map model names to {"input": <$ per 1M tokens>, "output": <$ per 1M tokens>}',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -166,6 +194,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       model: e.LLM_MODEL,
       timeoutMs: e.LLM_TIMEOUT_MS,
       configured: e.LLM_API_KEY !== undefined || e.LLM_BASE_URL !== undefined,
+    },
+    agent: {
+      maxSteps: e.AGENT_MAX_STEPS,
+      maxTurnTokens: e.AGENT_MAX_TURN_TOKENS,
+      maxTurnMs: e.AGENT_MAX_TURN_MS,
+      approvalTimeoutMs: e.AGENT_APPROVAL_TIMEOUT_MS,
+      maxConcurrentTurns: e.AGENT_MAX_CONCURRENT_TURNS,
+      commandTimeoutMs: e.AGENT_COMMAND_TIMEOUT_MS,
+      sandboxHostWaitMs: e.AGENT_SANDBOX_HOST_WAIT_MS,
+      toolHeartbeatMs: e.AGENT_TOOL_HEARTBEAT_MS,
+      prices: prices.data ?? {},
     },
     apiToken: e.DYNAMIQ_API_TOKEN,
     masterKey: e.DYNAMIQ_MASTER_KEY,

@@ -57,6 +57,42 @@ export const envSchema = z.object({
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   /** How long one LLM request may take, in milliseconds. Default 120000. */
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /**
+   * Prices per million tokens as JSON, e.g. {"gpt-4o":{"input":2.5,"output":10}}, merged over
+   * the built-in table; budgets in dollars use them. A model in neither uses `default`.
+   */
+  LLM_PRICES: optionalString,
+  /** LLM steps one turn may take before it stops with a message saying so. Default 20. */
+  AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(200).default(20),
+  /** Tokens (prompt + completion, all steps) one turn may use. Default 400000. */
+  AGENT_MAX_TURN_TOKENS: z.coerce.number().int().min(1_000).default(400_000),
+  /** Wall time of one turn, approvals included, in milliseconds. Default 1 hour. */
+  AGENT_MAX_TURN_MS: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .default(60 * 60_000),
+  /** How long an approval waits for a decision, in milliseconds. Default 30 minutes. */
+  AGENT_APPROVAL_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(30 * 60_000),
+  /** Turns one user may have running at once; more wait in line. Default 3. */
+  AGENT_MAX_CONCURRENT_TURNS: z.coerce.number().int().min(1).max(100).default(3),
+  /** Longest a sandbox command may run, in milliseconds. Default 10 minutes. */
+  AGENT_COMMAND_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(10 * 60_000),
+  /**
+   * How long a tool call waits for the worker that holds the conversation's sandbox to pick it
+   * up before the sandbox moves to another worker, in milliseconds. Default 30000.
+   */
+  AGENT_SANDBOX_HOST_WAIT_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** How soon a worker that died mid-tool-call is noticed, in milliseconds. Default 15000. */
+  AGENT_TOOL_HEARTBEAT_MS: z.coerce.number().int().min(2_000).default(15_000),
   /** Bearer token that authenticates as the administrator (scripts, automation). */
   DYNAMIQ_API_TOKEN: optionalString.pipe(
     z.string().min(24, 'must be at least 24 characters (e.g. `openssl rand -hex 32`)').optional(),

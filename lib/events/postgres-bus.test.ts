@@ -36,13 +36,21 @@ describe('the PostgreSQL event bus', () => {
     const mine = nextEvents(subscriber, 'conv-a', 2);
     let other = 0;
     const off = subscriber.subscribe('conv-b', () => other++);
-    await publisher.publish({ type: 'token', conversationId: 'conv-a', turnId: 't1', delta: 'hi' });
+    await publisher.publish({
+      type: 'token',
+      stepId: 'llm-1',
+      attempt: 1,
+      conversationId: 'conv-a',
+      turnId: 't1',
+      delta: 'hi',
+    });
     await publisher.publish({
       type: 'turn.completed',
       conversationId: 'conv-a',
       turnId: 't1',
       messageId: 'm1',
       isError: false,
+      status: 'completed',
     });
     expect((await mine).map((e) => e.type)).toEqual(['token', 'turn.completed']);
     expect(other).toBe(0);
@@ -55,6 +63,8 @@ describe('the PostgreSQL event bus', () => {
     const got = nextEvents(subscriber, 'conv-big', parts);
     await publisher.publish({
       type: 'token',
+      stepId: 'llm-1',
+      attempt: 1,
       conversationId: 'conv-big',
       turnId: 't',
       delta: text,
@@ -83,6 +93,8 @@ describe('the PostgreSQL event bus', () => {
           async () => {
             await publisher.publish({
               type: 'token',
+              stepId: 'llm-1',
+              attempt: 1,
               conversationId: 'conv-after',
               turnId: 't',
               delta: 'x',

@@ -143,6 +143,7 @@ describe('a web conversation on a real Temporal server with a fake OpenAI', () =
       currentTurnId: null,
       queued: 0,
       turnsCompleted: 1,
+      pendingApprovals: [],
     });
   });
 });

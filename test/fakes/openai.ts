@@ -3,13 +3,33 @@ import type { AddressInfo } from 'node:net';
 
 export interface ChatRequest {
   model: string;
-  messages: Array<{ role: string; content: string }>;
+  messages: Array<{
+    role: string;
+    content: string | null;
+    tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+    tool_call_id?: string;
+  }>;
+  tools?: Array<{ type: 'function'; function: { name: string; description?: string } }>;
   stream?: boolean;
   receivedAt: number;
   authorization: string | undefined;
 }
 
+/** What a scripted fake answers one request with. */
+export type FakeAnswer =
+  | { text: string }
+  | { toolCalls: Array<{ name: string; arguments: unknown }>; text?: string }
+  /** An HTTP error in OpenAI's envelope, e.g. 429 with `retry-after`. */
+  | { error: { status: number; message?: string; headers?: Record<string, string> } }
+  /** Sends the first `afterChars` of `text`, then drops the connection. */
+  | { text: string; dropAfterChars: number };
+
 export interface FakeOpenAIOptions {
+  /**
+   * Answers each request (text, tool calls, an error); takes precedence over `reply`. Gets
+   * the request and its 1-based number.
+   */
+  respond?: (req: ChatRequest, n: number) => FakeAnswer | Promise<FakeAnswer>;
   /** The key clients must send; requests with another get OpenAI's 401 body. */
   apiKey?: string;
   /** Text of the answer for a request. Default: echoes the last user message. */
@@ -68,8 +88,26 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}) {
     const request: ChatRequest = { ...body, receivedAt: performance.now(), authorization };
     requests.push(request);
     await opts.beforeAnswer?.(request);
-    const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
-    const text = opts.reply ? opts.reply(request) : `You said: ${lastUser?.content ?? ''}`;
+    const answer: FakeAnswer = opts.respond
+      ? await opts.respond(request, requests.length)
+      : { text: opts.reply ? opts.reply(request) : echo(body.messages) };
+    if ('error' in answer) {
+      const { status, message, headers } = answer.error;
+      res.writeHead(status, { 'content-type': 'application/json', ...(headers ?? {}) });
+      return res.end(
+        JSON.stringify({
+          error: {
+            message: message ?? `Error ${status}`,
+            type: status === 429 ? 'rate_limit_error' : 'server_error',
+            param: null,
+            code: null,
+          },
+        }),
+      );
+    }
+    const text = answer.text ?? '';
+    const toolCalls = 'toolCalls' in answer ? answer.toolCalls : [];
+    const dropAfter = 'dropAfterChars' in answer ? answer.dropAfterChars : undefined;
     const id = `chatcmpl-${requests.length}`;
     const created = Math.floor(Date.now() / 1000);
     const usage = {
@@ -100,10 +138,37 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}) {
     res.write(chunk({ role: 'assistant', content: '' }, null));
     const size = opts.chunkSize ?? 4;
     for (let i = 0; i < text.length; i += size) {
+      if (dropAfter !== undefined && i >= dropAfter) {
+        res.destroy();
+        return;
+      }
       res.write(chunk({ content: text.slice(i, i + size) }, null));
       if (opts.chunkDelayMs) await new Promise((r) => setTimeout(r, opts.chunkDelayMs));
     }
-    res.write(chunk({}, 'stop'));
+    // Tool calls stream as OpenAI sends them: id and name first, the arguments in pieces.
+    toolCalls.forEach((call, index) => {
+      const args = JSON.stringify(call.arguments ?? {});
+      const half = Math.ceil(args.length / 2);
+      res.write(
+        chunk(
+          {
+            tool_calls: [
+              {
+                index,
+                id: `call_${requests.length}_${index}`,
+                type: 'function',
+                function: { name: call.name, arguments: args.slice(0, half) },
+              },
+            ],
+          },
+          null,
+        ),
+      );
+      res.write(
+        chunk({ tool_calls: [{ index, function: { arguments: args.slice(half) } }] }, null),
+      );
+    });
+    res.write(chunk({}, toolCalls.length ? 'tool_calls' : 'stop'));
     if (body.stream_options?.include_usage) {
       res.write(
         `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`,
@@ -127,6 +192,11 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}) {
         server.close(() => resolve());
       }),
   };
+}
+
+function echo(messages: ChatRequest['messages']): string {
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+  return `You said: ${lastUser?.content ?? ''}`;
 }
 
 function sendError(

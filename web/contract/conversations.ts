@@ -44,9 +44,107 @@ export const createConversationBody = z
 export const conversationResponse = z.object({ conversation: conversationSchema });
 export type ConversationResponse = z.infer<typeof conversationResponse>;
 
+export const toolCallStatusSchema = z.enum([
+  'planned',
+  'invalid',
+  'awaiting_approval',
+  'running',
+  'completed',
+  'failed',
+  'denied',
+  'timed_out',
+  'cancelled',
+  'interrupted',
+]);
+
+/** One tool call of a turn, as stored: arguments redacted, output bounded. */
+export const toolCallSchema = z.object({
+  id: z.string(),
+  seq: z.number(),
+  turnId: z.string(),
+  step: z.number(),
+  position: z.number(),
+  tool: z.string(),
+  kind: z.string(),
+  app: z.string().nullable(),
+  arguments: z.unknown(),
+  summary: z.string(),
+  status: toolCallStatusSchema,
+  statusReason: z.string().nullable(),
+  integrations: z.array(z.string()),
+  output: z.string().nullable(),
+  outputBytes: z.number().nullable(),
+  exitCode: z.number().nullable(),
+  isError: z.boolean(),
+  durationMs: z.number().nullable(),
+  attempt: z.number(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type ToolCallView = z.infer<typeof toolCallSchema>;
+
+export const approvalStatusSchema = z.enum([
+  'pending',
+  'approved',
+  'denied',
+  'timed_out',
+  'cancelled',
+]);
+
+export const approvalSchema = z.object({
+  id: z.string(),
+  seq: z.number(),
+  turnId: z.string(),
+  toolCallId: z.string(),
+  tool: z.string(),
+  summary: z.string(),
+  reason: z.string(),
+  requestedByUserId: z.string(),
+  status: approvalStatusSchema,
+  decidedByUserId: z.string().nullable(),
+  decisionReason: z.string().nullable(),
+  expiresAt: z.string(),
+  createdAt: z.string(),
+  decidedAt: z.string().nullable(),
+  /** Whether the user reading this may decide it. */
+  canDecide: z.boolean(),
+});
+export type ApprovalView = z.infer<typeof approvalSchema>;
+
+export const turnStatusSchema = z.enum([
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'step_limit',
+  'budget_exceeded',
+]);
+
+export const turnSchema = z.object({
+  turnId: z.string(),
+  seq: z.number(),
+  status: turnStatusSchema,
+  statusReason: z.string().nullable(),
+  authorUserId: z.string(),
+  steps: z.number(),
+  promptTokens: z.number(),
+  completionTokens: z.number(),
+  costUsd: z.number(),
+  model: z.string().nullable(),
+  queuedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  toolCalls: z.array(toolCallSchema),
+  approvals: z.array(approvalSchema),
+});
+export type TurnView = z.infer<typeof turnSchema>;
+
 export const conversationDetailResponse = z.object({
   conversation: conversationSchema,
   messages: z.array(messageSchema),
+  turns: z.array(turnSchema),
 });
 export type ConversationDetailResponse = z.infer<typeof conversationDetailResponse>;
 
@@ -62,17 +160,61 @@ export const postMessageBody = z
   .strict();
 export type PostMessageBody = z.infer<typeof postMessageBody>;
 
+export const approvalDecisionBody = z
+  .object({
+    decision: z.enum(['approve', 'deny']),
+    reason: z.string().trim().min(1).max(2_000).optional(),
+  })
+  .strict();
+export type ApprovalDecisionBody = z.infer<typeof approvalDecisionBody>;
+export const approvalDecisionResponse = z.object({
+  approvalId: z.string(),
+  status: z.enum(['approved', 'denied']),
+});
+export const cancelTurnResponse = z.object({ turnId: z.string() });
+
 /** The events of `POST .../messages` and `GET .../events`, by SSE event name. */
 export const conversationStreamEvents = {
   accepted: z.object({ conversationId: z.string(), turnId: z.string() }),
-  token: z.object({ delta: z.string(), turnId: z.string().optional() }),
+  /**
+   * A piece of the answer. A higher `attempt` for the same `stepId` restarts that step's text:
+   * drop what was shown for the earlier attempt.
+   */
+  token: z.object({
+    delta: z.string(),
+    turnId: z.string().optional(),
+    stepId: z.string().optional(),
+    attempt: z.number().optional(),
+  }),
   message: messageSchema,
   timeout: z.object({ message: z.string() }),
   ready: z.object({ lastEventId: z.number() }),
+  'turn.started': z.object({ turnId: z.string() }),
+  'turn.queued': z.object({ turnId: z.string(), position: z.number() }),
+  step: z.object({
+    turnId: z.string(),
+    stepId: z.string(),
+    kind: z.enum(['thinking', 'tool', 'approval']),
+    status: z.enum(['started', 'completed', 'failed']),
+    label: z.string(),
+    tool: z.string().optional(),
+    attempt: z.number(),
+    elapsedMs: z.number(),
+  }),
+  'tool.output': z.object({
+    turnId: z.string(),
+    toolCallId: z.string(),
+    stream: z.enum(['stdout', 'stderr']),
+    data: z.string(),
+  }),
+  'tool.call': toolCallSchema,
+  'approval.requested': approvalSchema,
+  'approval.decided': approvalSchema,
   'turn.completed': z.object({
     turnId: z.string(),
     messageId: z.string(),
     isError: z.boolean(),
+    status: turnStatusSchema.optional(),
   }),
 } as const;
 export type ConversationStreamEvent = {

@@ -27,8 +27,18 @@ export {
   listConversationsResponse,
   messageSchema,
   postMessageBody,
+  approvalDecisionBody,
+  approvalDecisionResponse,
+  approvalSchema,
+  cancelTurnResponse,
+  toolCallSchema,
+  turnSchema,
 } from './conversations.js';
 export type {
+  ApprovalDecisionBody,
+  ApprovalView,
+  ToolCallView,
+  TurnView,
   ConversationDetailResponse,
   ConversationResponse,
   ConversationStreamEvent,

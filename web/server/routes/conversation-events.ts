@@ -5,13 +5,14 @@ import type { ConversationEvent } from '../../../lib/events/index.js';
 import type { ServerDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { openSse } from '../sse.js';
-import { messageView } from './conversation-views.js';
+import { liveEvent, storedFramesAfter } from './conversation-stream.js';
 
 /**
  * `GET /api/conversations/{id}/events`: a conversation's live event stream for any client
- * (the portal, a chat front end's progress updater). It first sends the stored messages after
- * `Last-Event-ID` (or `?after=`), then follows the bus, so a late or reconnecting subscriber
- * loses nothing and sees no message twice. Messages always come from the database.
+ * (the portal, a chat front end's progress updater). It first sends what was stored after
+ * `Last-Event-ID` (or `?after=`): messages, tool calls and approvals in their current state;
+ * then follows the bus, so a late or reconnecting subscriber loses nothing and sees no row
+ * change twice. Stored rows always come from the database; tokens and steps are live only.
  */
 export async function conversationEventRoutes(
   root: FastifyInstance,
@@ -52,14 +53,20 @@ export async function conversationEventRoutes(
         wake?.();
       });
 
-      const stored = await db.message.findMany({
-        where: { conversationId: conversation.id, seq: { gt: lastSeq } },
-        orderBy: { seq: 'asc' },
-      });
-      for (const m of stored) {
-        sse.send('message', messageView(m), m.seq);
-        lastSeq = m.seq;
-      }
+      // Stored rows come from the database, in their one order: on a live event naming a row,
+      // read everything changed since the last frame sent (which includes that row).
+      const sendStoredAfter = async () => {
+        for (const frame of await storedFramesAfter(
+          db,
+          conversation.id,
+          lastSeq,
+          request.user.id,
+        )) {
+          sse.send(frame.name, frame.data, frame.seq);
+          lastSeq = frame.seq;
+        }
+      };
+      await sendStoredAfter();
       sse.send('ready', { lastEventId: lastSeq });
 
       while (!sse.closed) {
@@ -69,20 +76,18 @@ export async function conversationEventRoutes(
           wake = null;
           continue;
         }
-        if (event.type === 'message') {
-          if (event.seq <= lastSeq) continue;
-          const message = await db.message.findUnique({ where: { id: event.messageId } });
-          if (!message) continue;
-          sse.send('message', messageView(message), message.seq);
-          lastSeq = message.seq;
-        } else if (event.type === 'token') {
-          sse.send('token', { turnId: event.turnId, delta: event.delta });
-        } else {
+        if (event.type === 'message' || event.type === 'tool.call' || event.type === 'approval') {
+          if (event.seq > lastSeq) await sendStoredAfter();
+        } else if (event.type === 'turn.completed') {
           sse.send('turn.completed', {
             turnId: event.turnId,
             messageId: event.messageId,
             isError: event.isError,
+            status: event.status,
           });
+        } else {
+          const live = liveEvent(event);
+          if (live) sse.send(live.name, live.data);
         }
       }
     },

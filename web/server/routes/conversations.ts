@@ -9,12 +9,15 @@ import type { Conversation } from '../../../lib/db/index.js';
 import type { ServerDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { openSse } from '../sse.js';
+import { liveEvent } from './conversation-stream.js';
 import {
+  approvalDecisionBody,
   createConversationBody,
   listConversationsQuery,
   postMessageBody,
 } from '../../contract/index.js';
-import { conversationView, messageView } from './conversation-views.js';
+import { conversationView, messageView, turnView } from './conversation-views.js';
+import { cancelTurn, decideApproval } from '../../../bots/agent-control.js';
 
 const idParams = z.object({ id: z.uuid({ error: 'must be a conversation id (UUID)' }) });
 
@@ -76,11 +79,49 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
 
   app.get('/api/conversations/:id', { schema: { params: idParams } }, async (request) => {
     const conversation = await findOwned(request.params.id, request.user.id);
-    const messages = await db.message.findMany({
-      where: { conversationId: conversation.id },
-      orderBy: { seq: 'asc' },
+    const where = { conversationId: conversation.id };
+    const [messages, turns, toolCalls, approvals] = await Promise.all([
+      db.message.findMany({ where, orderBy: { seq: 'asc' } }),
+      db.turn.findMany({ where, orderBy: { queuedAt: 'asc' } }),
+      db.toolCall.findMany({ where, orderBy: [{ step: 'asc' }, { position: 'asc' }] }),
+      db.approval.findMany({ where, orderBy: { createdAt: 'asc' } }),
+    ]);
+    return {
+      conversation: conversationView(conversation),
+      messages: messages.map(messageView),
+      turns: turns.map((t) => turnView(t, toolCalls, approvals, request.user.id)),
+    };
+  });
+
+  app.post(
+    '/api/conversations/:id/approvals/:approvalId',
+    {
+      schema: {
+        params: z.object({
+          id: z.uuid({ error: 'must be a conversation id (UUID)' }),
+          approvalId: z.uuid({ error: 'must be an approval id (UUID)' }),
+        }),
+        body: approvalDecisionBody,
+      },
+    },
+    async (request) => {
+      // Not only the owner: a channel's approvers decide too. The workflow says who may.
+      return decideApproval(deps, {
+        conversationId: request.params.id,
+        approvalId: request.params.approvalId,
+        decision: request.body.decision,
+        deciderUserId: request.user.id,
+        ...(request.body.reason ? { reason: request.body.reason } : {}),
+      });
+    },
+  );
+
+  app.post('/api/conversations/:id/cancel', { schema: { params: idParams } }, async (request) => {
+    const conversation = await findOwned(request.params.id, request.user.id);
+    return cancelTurn(deps, {
+      conversationId: conversation.id,
+      requestedByUserId: request.user.id,
     });
-    return { conversation: conversationView(conversation), messages: messages.map(messageView) };
   });
 
   app.post(
@@ -109,15 +150,19 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
       };
 
       // Subscribe before the workflow can start, so no event of this turn is missed.
-      const events: Array<{ kind: 'token'; delta: string } | { kind: 'done'; messageId: string }> =
-        [];
+      const events: Array<
+        { kind: 'event'; name: string; data: unknown } | { kind: 'done'; messageId: string }
+      > = [];
       let wake: (() => void) | null = null;
       const unsubscribe = deps.bus.subscribe(conversation.id, (event) => {
         if (event.turnId !== turnId) return;
-        if (event.type === 'token') events.push({ kind: 'token', delta: event.delta });
-        else if (event.type === 'turn.completed')
+        if (event.type === 'turn.completed') {
           events.push({ kind: 'done', messageId: event.messageId });
-        else return;
+        } else {
+          const live = liveEvent(event);
+          if (!live) return;
+          events.push({ kind: 'event', ...live });
+        }
         wake?.();
       });
 
@@ -171,8 +216,8 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
           wake = null;
           continue;
         }
-        if (next.kind === 'token') {
-          sse.send('token', { delta: next.delta });
+        if (next.kind === 'event') {
+          sse.send(next.name, next.data);
           continue;
         }
         const message = await db.message.findUniqueOrThrow({ where: { id: next.messageId } });

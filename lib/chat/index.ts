@@ -1,0 +1,1 @@
+export type { ApprovalNotice, ChatFrontEnd, ChatReply } from './front-end.js';
