@@ -126,13 +126,7 @@ export type ToolCallStatus =
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'timed_out' | 'cancelled';
 
 export type TurnStatus =
-  | 'queued'
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'step_limit'
-  | 'budget_exceeded';
+  'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'step_limit' | 'budget_exceeded';
 
 export type EventListener = (event: ConversationEvent) => void;
 
