@@ -144,7 +144,8 @@ export type TurnView = z.infer<typeof turnSchema>;
 export const conversationDetailResponse = z.object({
   conversation: conversationSchema,
   messages: z.array(messageSchema),
-  turns: z.array(turnSchema),
+  /** Absent from servers older than the agent loop. */
+  turns: z.array(turnSchema).default([]),
 });
 export type ConversationDetailResponse = z.infer<typeof conversationDetailResponse>;
 
