@@ -78,9 +78,6 @@ export type AgentStepResult =
   /** No LLM call was made: a budget is used up, or no LLM is configured. */
   | { kind: 'stopped'; reason: 'budget_exceeded' | 'not_configured'; message: string };
 
-/** Longest command text handed to the policy; a longer one is judged unknown and asks. */
-const MAX_POLICY_COMMAND = 4_000;
-
 /**
  * One step of the agent: asks the LLM what to do next with the conversation, this turn's tool
  * calls so far and the author's tools. Streams the answer's tokens (tagged with step and
@@ -318,7 +315,7 @@ async function storeCalls(
     planned.push({
       toolCallId,
       tool: call.name,
-      args: display,
+      args: forHistory(call.name, display),
       ...(checked.invalid ? { invalid: checked.invalid } : { target: checked.target }),
     });
     const data = {
@@ -404,10 +401,8 @@ async function check(
           target: {
             kind: 'sandbox',
             tool: 'run_command',
-            command:
-              command.length > MAX_POLICY_COMMAND
-                ? `${command.slice(0, MAX_POLICY_COMMAND)}`
-                : command,
+            // The whole command (the schema bounds it): the policy must see every part of it.
+            command,
             timeoutMs: typeof a.timeout_seconds === 'number' ? a.timeout_seconds * 1000 : undefined,
           },
         };
@@ -462,6 +457,22 @@ async function check(
       },
     },
   };
+}
+
+/** Arguments beyond this many characters of JSON stay in the database only. */
+const MAX_HISTORY_ARGS = 1_000;
+
+/**
+ * What of the arguments travels through the workflow (for the approval summary): small, so
+ * a file's content or a large MCP payload is never whole in history.
+ */
+function forHistory(tool: string, args: unknown): unknown {
+  if (tool === 'write_file' && args && typeof args === 'object') {
+    const { content, ...rest } = args as { content?: unknown };
+    return { ...rest, bytes: Buffer.byteLength(String(content ?? '')) };
+  }
+  const json = JSON.stringify(args);
+  return json.length > MAX_HISTORY_ARGS ? `${json.slice(0, MAX_HISTORY_ARGS)}…` : args;
 }
 
 const MAX_SUMMARY = 200;

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Db, Prisma } from '../../lib/db/index.js';
 import type { EventBus, ToolCallStatus } from '../../lib/events/index.js';
 import { open, seal } from '../../lib/crypto/index.js';
 import type { Keyring } from '../../lib/crypto/index.js';
+import { uuidFromHash } from '../../lib/conversation/conversation-key.js';
 import { nextSeq } from './seq.js';
 
 type Tx = Prisma.TransactionClient;
@@ -18,14 +18,8 @@ export function toolCallIdFor(
   turnId: string,
   step: number,
   position: number,
-) {
-  const h = createHash('sha256')
-    .update(JSON.stringify(['tool-call', conversationId, turnId, step, position]))
-    .digest();
-  h[6] = (h[6]! & 0x0f) | 0x80;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+): string {
+  return uuidFromHash(JSON.stringify(['tool-call', conversationId, turnId, step, position]));
 }
 
 /** Where a stored row changed, for the event that tells followers. */

@@ -7,7 +7,12 @@ import type { ConversationKey } from './chat-event.js';
  * (custom) UUID over sha256 of the key.
  */
 export function conversationIdFor(key: ConversationKey): string {
-  const h = createHash('sha256').update(canonical(key)).digest();
+  return uuidFromHash(canonical(key));
+}
+
+/** An RFC 9562 version 8 (custom) UUID over sha256 of `text`: the same text, the same id. */
+export function uuidFromHash(text: string): string {
+  const h = createHash('sha256').update(text).digest();
   h[6] = (h[6]! & 0x0f) | 0x80;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');
