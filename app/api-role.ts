@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { CredentialBroker } from '../broker/index.js';
+import { createSlackFrontDoor } from '../bots/slack/index.js';
 import type { Config } from '../lib/config/index.js';
 import { loadOrCreateSecret } from '../lib/local-secrets.js';
 import type { Logger } from '../lib/logging.js';
@@ -59,6 +60,22 @@ export async function startApiRole(opts: {
     onAuditError: (err) => log.error({ err }, 'audit write failed'),
   });
   shutdown.add(() => broker.close());
+  const slack = config.slack.enabled
+    ? await createSlackFrontDoor({
+        config: config.slack,
+        db,
+        keyring: core.keyring,
+        bus: core.bus,
+        temporal: client,
+        taskQueue: config.temporal.taskQueue,
+        log,
+        publicUrl: config.publicUrl,
+        stateSecret: core.jwtSecret,
+        signInLink: async (subject) =>
+          (await createLoginLink(core.jwtSecret, config.publicUrl, subject)).url,
+      })
+    : undefined;
+  if (slack) shutdown.add(() => slack.close());
   const server = await buildServer({
     db,
     temporal: client,
@@ -74,6 +91,7 @@ export async function startApiRole(opts: {
     connections: services.connections,
     portalDir: PORTAL_DIR,
     deployment: deploymentFacts(config, core),
+    slack,
   });
   shutdown.add(() => server.close());
   await server.listen({ port: config.port, host: config.host });

@@ -22,7 +22,8 @@ describe('startBanner', () => {
         'Not configured:',
         '  LLM             set LLM_API_KEY (OpenAI) or LLM_BASE_URL (Ollama, vLLM, ...); until then the bot answers that it needs one',
         '  E2B             local bubblewrap sandboxes are used; for E2B set SANDBOX_PROVIDER=e2b, E2B_API_KEY and E2B_TEMPLATE_ID',
-        '  Chat platforms  Slack, Teams and Discord are not available yet; chat in the portal or through the API',
+        '  Slack           set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); see "Add Dynamiq to Slack" in the README',
+        '  Chat platforms  Teams and Discord are not available yet; chat in Slack, the portal or through the API',
       ].join('\n'),
     );
   });
@@ -52,6 +53,19 @@ describe('startBanner', () => {
     });
     expect(api).not.toMatch(/LLM|E2B|Sign in|API token/);
     expect(api).toContain('  API and portal  http://0.0.0.0:3000');
-    expect(api).toContain('Chat platforms  Slack, Teams and Discord are not available yet');
+    expect(api).toContain('Slack           set SLACK_SIGNING_SECRET');
+  });
+
+  it('says where Slack sends its requests once Slack is configured', () => {
+    const config = loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' });
+    const text = startBanner({
+      roles: both,
+      url: 'http://127.0.0.1:3000',
+      bootstrapLink: undefined,
+      apiTokenFile: undefined,
+      config,
+    });
+    expect(text).toContain('  Slack           request URL http://127.0.0.1:3000/slack/events');
+    expect(text).not.toContain('set SLACK_SIGNING_SECRET');
   });
 });

@@ -9,7 +9,7 @@ export interface BannerInput {
   bootstrapLink: string | undefined;
   /** The generated administrator token's file, when DYNAMIQ_API_TOKEN is unset. */
   apiTokenFile: string | undefined;
-  config: Pick<Config, 'llm' | 'sandbox'>;
+  config: Pick<Config, 'llm' | 'sandbox' | 'slack'>;
 }
 
 /**
@@ -40,11 +40,24 @@ export function startBanner(input: BannerInput): string {
         'local bubblewrap sandboxes are used; for E2B set SANDBOX_PROVIDER=e2b, E2B_API_KEY and E2B_TEMPLATE_ID',
       ]);
   }
-  if (roles.has('api'))
+  if (roles.has('api')) {
+    if (config.slack.enabled)
+      rows.push([
+        'Slack',
+        config.slack.appToken
+          ? 'Socket Mode'
+          : `request URL ${input.url ?? 'PUBLIC_URL'}/slack/events`,
+      ]);
+    else
+      missing.push([
+        'Slack',
+        'set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); see "Add Dynamiq to Slack" in the README',
+      ]);
     missing.push([
       'Chat platforms',
-      'Slack, Teams and Discord are not available yet; chat in the portal or through the API',
+      'Teams and Discord are not available yet; chat in Slack, the portal or through the API',
     ]);
+  }
 
   const lines = [`Dynamiq is running (roles: ${[...roles].join(', ')})`, ...table(rows)];
   if (missing.length) lines.push('Not configured:', ...table(missing));

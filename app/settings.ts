@@ -55,6 +55,27 @@ export function resolveSettings(config: Config): AppSettings {
   } catch (err) {
     problems.push((err as Error).message);
   }
+  problems.push(...slackProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return { oauthClients, endpointOverrides, mcp: { ...config.mcp, localServers } };
+}
+
+/** Half a Slack configuration is a mistake worth stopping for: say which variable completes it. */
+function slackProblems({ slack }: Config): string[] {
+  const problems: string[] = [];
+  if ((slack.clientId === undefined) !== (slack.clientSecret === undefined)) {
+    problems.push('SLACK_CLIENT_ID and SLACK_CLIENT_SECRET must be set together');
+  }
+  const hasApp = slack.botToken !== undefined || slack.clientId !== undefined;
+  if (hasApp && !slack.signingSecret && !slack.appToken) {
+    problems.push(
+      'SLACK_SIGNING_SECRET is needed to verify Slack requests (or set SLACK_APP_TOKEN for Socket Mode)',
+    );
+  }
+  if (!hasApp && (slack.signingSecret || slack.appToken)) {
+    problems.push(
+      'Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET',
+    );
+  }
+  return problems;
 }

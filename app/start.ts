@@ -3,6 +3,7 @@ import type { Config, Role } from '../lib/config/index.js';
 import type { Keyring } from '../lib/crypto/index.js';
 import type { Database } from '../lib/db/index.js';
 import type { Logger } from '../lib/logging.js';
+import { createSlackFrontEnd } from '../bots/slack/index.js';
 import { startApiRole } from './api-role.js';
 import { openCore } from './core.js';
 import { buildIntegrationServices } from './integration-services.js';
@@ -55,6 +56,15 @@ export async function startDynamiq(
         log,
         shutdown,
         workflowBundle: opts.workflowBundle,
+        frontEnds: {
+          ...(config.slack.enabled && {
+            slack: createSlackFrontEnd({
+              db: core.database.prisma,
+              keyring: core.keyring,
+              config: config.slack,
+            }),
+          }),
+        },
       });
     }
     const api = roles.has('api')

@@ -193,7 +193,7 @@ export class CredentialBroker {
           use: 'cli',
           variables: Object.keys(value.env).concat(Object.keys(value.files)).join(','),
           expiresAt: value.expiresAt,
-          longLived: usable.integration.longLivedKeyOnly,
+          longLived: usable.longLived,
         },
       };
     });

@@ -61,9 +61,10 @@ export async function openConnection(
 }
 
 /**
- * The CLI variables for one run. A long-lived key (a vendor CLI that takes nothing else) is
- * handed out only after the user's explicit consent; everything else here is an OAuth access
- * token that expires on its own.
+ * The CLI variables for one run. A credential without an expiry (a key for a vendor CLI that
+ * takes nothing else, a GitHub OAuth-app token) would work for good once a command has seen
+ * it, so it is handed out only after the user's explicit consent; everything else here is an
+ * OAuth access token that expires on its own.
  */
 export function cliCredentialsOf(usable: UsableCredentials): SandboxCliCredentials {
   const { integration } = usable;
@@ -73,10 +74,13 @@ export function cliCredentialsOf(usable: UsableCredentials): SandboxCliCredentia
       `${integration.name} has no CLI credentials a sandbox can fetch${integration.providerType === 'api' ? '; use the API proxy' : ''}.`,
     );
   }
-  if (integration.longLivedKeyOnly && !usable.sandboxKeyConsentAt) {
+  if (usable.longLived && !usable.sandboxKeyConsentAt) {
+    const what = integration.longLivedKeyOnly
+      ? `${integration.name}'s CLI takes only a long-lived key, which`
+      : `${integration.name}'s token does not expire, so it`;
     throw new BrokerConnectionError(
       'dynamiq.broker.consent_required',
-      `${integration.name}'s CLI takes only a long-lived key, which stays out of sandboxes until the user allows it: ask them to open Integrations → ${integration.name} in the portal and allow its use in sandboxes.`,
+      `${what} stays out of sandboxes until the user allows it: ask them to open Integrations → ${integration.name} in the portal and allow its use in sandboxes${integration.id === 'github' ? ' (or have an administrator configure a GitHub App, whose tokens expire)' : ''}.`,
     );
   }
   return {

@@ -1,6 +1,7 @@
 import type { ChatEvent, ConversationKey } from '../../lib/conversation/index.js';
 import { conversationWorkflowId } from '../../lib/conversation/index.js';
 import type { Db } from '../../lib/db/index.js';
+import { ensureChatIdentity } from '../../lib/identity/index.js';
 import { Prisma } from '../../lib/db/index.js';
 import type { EventBus, TurnStatus } from '../../lib/events/index.js';
 
@@ -33,7 +34,11 @@ export const assistantExternalId = (turnId: string) => `${turnId}:reply`;
  */
 export async function recordUserMessage(db: Db, bus: EventBus, input: RecordUserMessageInput) {
   const { event, key, conversationId } = input;
-  const author = await ensureIdentity(db, key, event);
+  const author = await ensureChatIdentity(db, {
+    platform: key.platform,
+    workspaceId: key.workspaceId,
+    ...event.author,
+  });
   const receivedAt = new Date(event.receivedAt);
   const message = await insertOnce(db, conversationId, event.eventId, async (tx) => {
     await tx.conversation.upsert({
@@ -48,6 +53,22 @@ export async function recordUserMessage(db: Db, bus: EventBus, input: RecordUser
         lastMessageAt: receivedAt,
       },
     });
+    if (event.threadContext?.length) {
+      // The thread's earlier messages come first, so the LLM reads the thread in order.
+      await tx.message.createMany({
+        data: event.threadContext.map((m) => ({
+          conversationId,
+          turnId: event.eventId,
+          externalId: `context:${m.externalId}`,
+          role: m.fromBot ? ('assistant' as const) : ('user' as const),
+          content: m.fromBot
+            ? m.text
+            : `${m.author.displayName ?? m.author.platformUserId}: ${m.text}`,
+          createdAt: receivedAt,
+        })),
+        skipDuplicates: true,
+      });
+    }
     return tx.message.create({
       data: {
         conversationId,
@@ -142,45 +163,6 @@ async function insertOnce(
       where: { conversationId_externalId: { conversationId, externalId } },
       select: STORED,
     });
-  }
-}
-
-/** The author's chat identity, creating a user for a person seen for the first time. */
-async function ensureIdentity(
-  db: Db,
-  key: ConversationKey,
-  event: ChatEvent,
-): Promise<{ id: string; userId: string }> {
-  const where = {
-    platform_workspaceId_platformUserId: {
-      platform: key.platform,
-      workspaceId: key.workspaceId,
-      platformUserId: event.author.platformUserId,
-    },
-  };
-  const select = { id: true, userId: true } as const;
-  const found = await db.chatIdentity.findUnique({ where, select });
-  if (found) return found;
-  try {
-    const displayName = event.author.displayName ?? event.author.platformUserId;
-    const user = await db.user.create({
-      data: {
-        displayName,
-        identities: {
-          create: {
-            platform: key.platform,
-            workspaceId: key.workspaceId,
-            platformUserId: event.author.platformUserId,
-            displayName,
-          },
-        },
-      },
-      select: { identities: { select } },
-    });
-    return user.identities[0]!;
-  } catch (err) {
-    if (isUniqueViolation(err)) return db.chatIdentity.findUniqueOrThrow({ where, select });
-    throw err;
   }
 }
 

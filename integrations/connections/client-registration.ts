@@ -1,6 +1,8 @@
-// Which OAuth client an integration uses. An administrator's (OAUTH_<ID>_CLIENT_ID) always wins;
-// otherwise, where the provider lets clients register themselves (RFC 7591, remote MCP servers),
-// the client Dynamiq registered, stored once per deployment and integration.
+// Which OAuth client an integration uses. For a new authorization an administrator's
+// (OAUTH_<ID>_CLIENT_ID) always wins; otherwise, where the provider lets clients register
+// themselves (RFC 7591, remote MCP servers), the client Dynamiq registered, one current per
+// deployment and integration. An existing grant always uses the client it was issued to, kept
+// after a newer registration replaced it for new connects.
 import { DecryptError, oauthClientContext, open, seal } from '../../lib/crypto/index.js';
 import type { Integration } from '../schema.js';
 import type { OAuthClient } from './clients.js';
@@ -23,16 +25,23 @@ export function hasOAuthClient(ctx: ConnectionsContext, integration: Integration
 export interface ClientUse {
   /**
    * Set when starting an authorization, to the user starting it: a client is registered now if
-   * there is none, or none for the current redirect URI. Left out for an existing grant (code
-   * exchange, refresh, revocation), which must use the client it was issued to.
+   * there is none, or none for the current redirect URI.
    */
   registerFor?: string;
+  /**
+   * Set for an existing grant (a pending state's code exchange, a connection's refresh or
+   * revocation): the client_id it was made with, which alone can use it. Null for a grant from
+   * before client ids were recorded, which was made with the configured client.
+   */
+  grantClientId?: string | null;
 }
 
 /**
- * The client to use with the integration's provider. Throws `oauth_not_configured` (naming the
- * variables to set) when there is none and none can be registered, and `registration_failed`
- * when the provider refuses to register one.
+ * The client to use with the integration's provider: for a new authorization the configured one,
+ * else the current registration (registered now if there is none); for an existing grant the
+ * client it was issued to. Throws `oauth_not_configured` (naming the variables to set) when
+ * there is none and none can be registered, `registration_failed` when the provider refuses to
+ * register one, and `oauth_not_configured` / `secret_unreadable` when a grant's client is gone.
  */
 export async function clientFor(
   ctx: ConnectionsContext,
@@ -40,24 +49,25 @@ export async function clientFor(
   use: ClientUse = {},
 ): Promise<OAuthClient> {
   const configured = ctx.oauthClients.get(integration.id);
-  if (configured) return configured;
   const registrationUrl = integration.oauth?.registrationUrl
     ? endpointsOf(ctx, integration).registrationUrl
     : undefined;
+  if (use.registerFor === undefined && use.grantClientId != null) {
+    if (configured?.clientId === use.grantClientId) return configured;
+    return registeredClient(ctx, integration, use.grantClientId);
+  }
+  if (configured) return configured;
   if (!registrationUrl) return requireOAuthClient(ctx.oauthClients, integration);
 
-  const row = await ctx.db.oAuthClientRegistration.findUnique({
-    where: { integrationId: integration.id },
-  });
+  const row = await currentRegistration(ctx.db, integration.id);
   const stored = row ? openRegistration(ctx, row) : undefined;
   if (use.registerFor === undefined) {
+    // A grant from before client ids were recorded: the one registration there was then.
     if (stored) return stored.client;
-    // An existing grant belongs to the client it was issued to; a new client cannot use it.
-    const why = row ? 'sealed with a master key that is not configured' : 'gone';
-    throw new ConnectionError(
-      row ? 'dynamiq.connections.secret_unreadable' : 'dynamiq.connections.oauth_not_configured',
-      `The OAuth client Dynamiq registered at ${integration.name} is ${why}; ` +
-        `reconnect ${integration.name}.`,
+    throw goneClient(
+      integration,
+      row ? 'sealed with a master key that is not configured' : 'gone',
+      row !== null,
     );
   }
   if (stored && isCurrent(ctx, stored)) return stored.client;
@@ -66,6 +76,62 @@ export async function clientFor(
   return ctx.registering.get(integration.id, () =>
     register(ctx, integration, registrationUrl, registerFor),
   );
+}
+
+/** The registration a grant was made with, current or superseded. */
+async function registeredClient(
+  ctx: ConnectionsContext,
+  integration: Integration,
+  clientId: string,
+): Promise<OAuthClient> {
+  const row = await ctx.db.oAuthClientRegistration.findUnique({
+    where: { integrationId_clientId: { integrationId: integration.id, clientId } },
+  });
+  const stored = row ? openRegistration(ctx, row) : undefined;
+  if (stored) return stored.client;
+  throw goneClient(
+    integration,
+    row ? 'sealed with a master key that is not configured' : 'no longer configured',
+    row !== null,
+  );
+}
+
+// An existing grant belongs to the client it was issued to; a new client cannot use it.
+const goneClient = (integration: Integration, why: string, unreadable: boolean) =>
+  new ConnectionError(
+    unreadable
+      ? 'dynamiq.connections.secret_unreadable'
+      : 'dynamiq.connections.oauth_not_configured',
+    `The OAuth client this ${integration.name} connection was made with is ${why}; ` +
+      `reconnect ${integration.name}.`,
+  );
+
+type RegistrationReader = Pick<ConnectionsContext['db'], 'oAuthClientRegistration'>;
+
+/** The registration new connects use: the one not superseded (the newest, should two be). */
+const currentRegistration = (db: RegistrationReader, integrationId: string) =>
+  db.oAuthClientRegistration.findFirst({
+    where: { integrationId, supersededAt: null },
+    orderBy: { createdAt: 'desc' },
+  });
+
+/**
+ * Deletes the integration's superseded registrations that no connection and no pending
+ * authorization was made with: nothing can use them any more.
+ */
+export async function pruneRegistrations(
+  db: Pick<ConnectionsContext['db'], '$executeRaw'>,
+  integrationId: string,
+): Promise<number> {
+  return db.$executeRaw`
+    DELETE FROM "OAuthClientRegistration" AS r
+    WHERE r."integrationId" = ${integrationId}
+      AND r."supersededAt" IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM "Connection" AS c
+                      WHERE c."integrationId" = r."integrationId" AND c."oauthClientId" = r."clientId")
+      AND NOT EXISTS (SELECT 1 FROM "OAuthState" AS s
+                      WHERE s."integrationId" = r."integrationId" AND s."oauthClientId" = r."clientId"
+                        AND s."usedAt" IS NULL AND s."expiresAt" > now())`;
 }
 
 interface StoredRegistration {
@@ -136,7 +202,7 @@ async function register(
         // like the refresh's row lock: the next process in finds the new row and uses it.
         const key = oauthClientContext(integrationId);
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
-        const row = await tx.oAuthClientRegistration.findUnique({ where: { integrationId } });
+        const row = await currentRegistration(tx, integrationId);
         const stored = row ? openRegistration(ctx, row) : undefined;
         if (stored && isCurrent(ctx, stored)) return stored.client;
 
@@ -157,11 +223,13 @@ async function register(
           ...sealRegistration(ctx, integrationId, registration),
           secretExpiresAt: registration.secretExpiresAt ?? null,
         };
-        await tx.oAuthClientRegistration.upsert({
-          where: { integrationId },
-          create: { integrationId, ...data },
-          update: { ...data, createdAt: new Date() },
+        // The one it replaces stays for the grants made with it; new connects use this one.
+        await tx.oAuthClientRegistration.updateMany({
+          where: { integrationId, supersededAt: null },
+          data: { supersededAt: new Date() },
         });
+        await tx.oAuthClientRegistration.create({ data: { integrationId, ...data } });
+        await pruneRegistrations(tx, integrationId);
         await audit(tx, {
           userId,
           action: 'oauth_client.registered',

@@ -1,4 +1,4 @@
-import { clientFor } from './client-registration.js';
+import { clientFor, pruneRegistrations } from './client-registration.js';
 import type { ConnectionsContext } from './context.js';
 import { audit, clientAuthOf, endpointsOf, integrationOf } from './context.js';
 import { ConnectionError } from './errors.js';
@@ -87,7 +87,7 @@ export async function disconnect(
   const integration = integrationOf(ctx, integrationId);
   const row = await ctx.db.connection.findUnique({
     where: { userId_integrationId: { userId, integrationId } },
-    select: { id: true, secret: true },
+    select: { id: true, secret: true, oauthClientId: true },
   });
   if (!row) {
     throw new ConnectionError(
@@ -99,10 +99,12 @@ export async function disconnect(
   // Without a client (none configured, none registered) there is nothing to revoke with.
   const client =
     integration.authType === 'oauth2' && revokeUrl
-      ? await clientFor(ctx, integration).catch((err: unknown) => {
-          if (err instanceof ConnectionError) return undefined;
-          throw err;
-        })
+      ? await clientFor(ctx, integration, { grantClientId: row.oauthClientId }).catch(
+          (err: unknown) => {
+            if (err instanceof ConnectionError) return undefined;
+            throw err;
+          },
+        )
       : undefined;
   let revoked: boolean | null = null;
   if (integration.authType === 'oauth2' && revokeUrl && client) {
@@ -137,6 +139,8 @@ export async function disconnect(
     }
   }
   await ctx.db.connection.deleteMany({ where: { id: row.id } });
+  // The last grant of a replaced registration may just have gone with it.
+  if (row.oauthClientId) await pruneRegistrations(ctx.db, integrationId);
   await audit(ctx.db, {
     userId,
     action: 'connection.disconnected',

@@ -66,6 +66,8 @@ export async function startOAuth(
       codeVerifier: toBytes(
         seal(ctx.keyring, Buffer.from(pkce.verifier), oauthStateContext(stateHash)),
       ),
+      // The code this flow brings back can only be exchanged by the client it was issued to.
+      oauthClientId: client.clientId,
       expiresAt,
     },
   });
@@ -133,7 +135,7 @@ export async function completeOAuth(
   const { userId, integrationId } = row;
   const integration = integrationOf(ctx, integrationId);
   const oauth = requireOAuth(integration);
-  const client = await clientFor(ctx, integration);
+  const client = await clientFor(ctx, integration, { grantClientId: row.oauthClientId });
   const endpoints = endpointsOf(ctx, integration);
   const response = checkAuthorizationResponse({
     client,
@@ -198,6 +200,7 @@ export async function completeOAuth(
     accountLabel: label.accountLabel,
     scopes,
     expiresAt: tokens.expiresAt,
+    oauthClientId: client.clientId,
   });
   await audit(ctx.db, {
     userId,

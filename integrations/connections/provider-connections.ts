@@ -146,6 +146,7 @@ export class ProviderConnections {
           : errors.join('; ') ||
             `The account at ${displayName(binding.provider)} needs to be reconnected.`,
         sandboxKeyConsentAt: null,
+        needsSandboxConsent: false,
       },
     };
   }

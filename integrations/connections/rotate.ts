@@ -5,6 +5,7 @@ import {
   keyIdOf,
   oauthClientContext,
   oauthStateContext,
+  slackInstallationContext,
   open,
   seal,
 } from '../../lib/crypto/index.js';
@@ -13,8 +14,13 @@ import type { Db } from '../../lib/db/index.js';
 import { toBytes } from './secrets.js';
 
 export interface RotationFailure {
-  table: 'Connection' | 'OAuthState' | 'CloudCredential' | 'OAuthClientRegistration';
-  /** Row id (OAuthState: the state hash; OAuthClientRegistration: the integration id). */
+  table:
+    | 'Connection'
+    | 'OAuthState'
+    | 'CloudCredential'
+    | 'OAuthClientRegistration'
+    | 'SlackInstallation';
+  /** Row id (OAuthState: the state hash; OAuthClientRegistration: `<integration>/<client id>`). */
   id: string;
   reason: string;
 }
@@ -28,6 +34,8 @@ export interface RotationResult {
     cloudCredentials: number;
     /** OAuth clients Dynamiq registered at providers (their secrets and registration tokens). */
     oauthClients: number;
+    /** Slack workspaces installed through "Add to Slack" (their bot tokens). */
+    slackInstallations: number;
   };
   /** Rows that could not be opened (their key is not in the keyring); left untouched. */
   failed: RotationFailure[];
@@ -125,23 +133,58 @@ export async function rotateSecrets(
       ).count,
   );
 
-  // Keyed by integration id, which is also what the secret is bound to.
+  // Keyed by integration and client id (`sentry/<client_id>`, integration ids have no slash);
+  // the secret is bound to the integration id.
+  const registrationKey = (id: string) => {
+    const at = id.indexOf('/');
+    return { integrationId: id.slice(0, at), clientId: id.slice(at + 1) };
+  };
   const oauthClients = await resealTable(
     'OAuthClientRegistration',
-    async (after) =>
-      (
-        await db.oAuthClientRegistration.findMany({
-          where: { ...sealedNotCurrent, ...(after ? { integrationId: { gt: after } } : {}) },
-          select: { integrationId: true, secret: true },
-          orderBy: { integrationId: 'asc' },
-          take,
-        })
-      ).map((r) => ({ id: r.integrationId, secret: r.secret })),
-    oauthClientContext,
-    async (integrationId, old, secret) =>
+    async (after) => {
+      const from = after ? registrationKey(after) : undefined;
+      const rows = await db.oAuthClientRegistration.findMany({
+        where: {
+          ...sealedNotCurrent,
+          ...(from
+            ? {
+                AND: {
+                  OR: [
+                    { integrationId: { gt: from.integrationId } },
+                    { integrationId: from.integrationId, clientId: { gt: from.clientId } },
+                  ],
+                },
+              }
+            : {}),
+        },
+        select: { integrationId: true, clientId: true, secret: true },
+        orderBy: [{ integrationId: 'asc' }, { clientId: 'asc' }],
+        take,
+      });
+      return rows.map((r) => ({ id: `${r.integrationId}/${r.clientId}`, secret: r.secret }));
+    },
+    (id) => oauthClientContext(registrationKey(id).integrationId),
+    async (id, old, secret) =>
       (
         await db.oAuthClientRegistration.updateMany({
-          where: { integrationId, secret: { equals: old } },
+          where: { ...registrationKey(id), secret: { equals: old } },
+          data: { secret, secretKeyId: current },
+        })
+      ).count,
+  );
+
+  const slackInstallations = await resealTable(
+    'SlackInstallation',
+    (after) =>
+      db.slackInstallation.findMany({
+        where: { secretKeyId: { not: current }, ...(after ? { id: { gt: after } } : {}) },
+        ...page,
+      }),
+    slackInstallationContext,
+    async (id, old, secret) =>
+      (
+        await db.slackInstallation.updateMany({
+          where: { id, secret: { equals: old } },
           data: { secret, secretKeyId: current },
         })
       ).count,
@@ -173,7 +216,7 @@ export async function rotateSecrets(
 
   return {
     keyId: current,
-    resealed: { connections, oauthStates, cloudCredentials, oauthClients },
+    resealed: { connections, oauthStates, cloudCredentials, oauthClients, slackInstallations },
     failed,
   };
 }

@@ -4,6 +4,7 @@ import type { ConnectionsContext } from './context.js';
 import type { ResolvedEndpoints } from '../endpoints.js';
 import { ConnectionError, usableRow } from './errors.js';
 import { openConnectionSecret } from './secrets.js';
+import { isLongLived } from './store.js';
 import type { TokenIssuer } from './tokens.js';
 
 /** A connection's credentials by name, ready for a CLI's environment or the API proxy. */
@@ -14,6 +15,11 @@ export interface UsableCredentials {
   credentials: Record<string, string>;
   /** When the credentials stop working; null for keys that do not expire. */
   expiresAt: Date | null;
+  /**
+   * The credential would work for good once in a sandbox (no expiry, a CLI takes it): it is
+   * handed to sandbox commands only with the user's consent.
+   */
+  longLived: boolean;
   /** When the user allowed a long-lived key into sandboxes; null if never (or withdrawn). */
   sandboxKeyConsentAt: Date | null;
 }
@@ -41,17 +47,28 @@ export async function usableCredentials(
   const base = { integration, endpoints, sandboxKeyConsentAt: row.sandboxKeyConsentAt };
   if (integration.authType === 'oauth2') {
     const token = await tokens.getAccessToken(userId, integrationId);
-    return { ...base, credentials: { token: token.accessToken }, expiresAt: token.expiresAt };
+    return {
+      ...base,
+      credentials: { token: token.accessToken },
+      expiresAt: token.expiresAt,
+      longLived: isLongLived(integration, token.expiresAt),
+    };
   }
   const secret = openConnectionSecret(ctx.keyring, row);
   const credentials =
     secret.kind === 'keys' ? { ...secret.credentials } : { token: secret.accessToken };
-  return { ...base, credentials, expiresAt: row.expiresAt };
+  return {
+    ...base,
+    credentials,
+    expiresAt: row.expiresAt,
+    longLived: isLongLived(integration, row.expiresAt),
+  };
 }
 
 /**
- * Records (or withdraws) the user's consent to hand a long-lived key to sandbox commands.
- * Only integrations whose CLI takes nothing short-lived need it; others are refused, so the
+ * Records (or withdraws) the user's consent to hand a long-lived credential to sandbox commands.
+ * Only connections whose credential does not expire and whose CLI would take it need it (keys
+ * of CLIs that take nothing short-lived, GitHub OAuth-app tokens); others are refused, so the
  * portal never asks for a consent that would mean nothing.
  */
 export async function setSandboxKeyConsent(
@@ -61,10 +78,15 @@ export async function setSandboxKeyConsent(
   allow: boolean,
 ): Promise<Date | null> {
   const integration = integrationOf(ctx, integrationId);
-  if (!integration.longLivedKeyOnly || !integration.cli) {
+  const row = await ctx.db.connection.findUnique({
+    where: { userId_integrationId: { userId, integrationId } },
+    select: { expiresAt: true },
+  });
+  // Withdrawing is always allowed; asking only where the consent means something.
+  if (allow && !isLongLived(integration, row ? row.expiresAt : null)) {
     throw new ConnectionError(
       'dynamiq.connections.unsupported',
-      `${integration.name} needs no consent: its key never enters a sandbox (only short-lived credentials or the API proxy do).`,
+      `${integration.name} needs no consent: its credential never enters a sandbox for good (only short-lived credentials or the API proxy do).`,
     );
   }
   const at = allow ? new Date() : null;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildAgentContext } from '../agent-context.js';
 import type { ConnectedIntegration } from '../agent-context.js';
+import { hasCliCredentials } from '../cli-env.js';
 import type { Integration } from '../schema.js';
 import { hasOAuthClient } from './client-registration.js';
 import type { ConnectionsContext } from './context.js';
@@ -43,6 +44,11 @@ export interface IntegrationStatus {
     lastError: string | null;
     /** When the user allowed the long-lived key into sandboxes; null if not. */
     sandboxKeyConsentAt: string | null;
+    /**
+     * The stored credential does not expire (an API key, a GitHub OAuth-app token) and the
+     * integration's CLI would take it: sandbox commands get it only once the user consents.
+     */
+    needsSandboxConsent: boolean;
   } | null;
   /** mcp entries only: the provider holding the user's account (`pipedream`, `composio`). */
   accountProvider?: string;
@@ -99,9 +105,19 @@ function statusOf(ctx: ConnectionsContext, i: Integration, row?: StatusRow): Int
           updatedAt: row.updatedAt.toISOString(),
           lastError: row.lastError,
           sandboxKeyConsentAt: row.sandboxKeyConsentAt?.toISOString() ?? null,
+          needsSandboxConsent: isLongLived(i, row.expiresAt),
         }
       : null,
   };
+}
+
+/**
+ * Whether a connection's credential, once in a sandbox, would work for good: it has no expiry
+ * and the integration's CLI takes it. Such a credential reaches sandbox commands only with the
+ * user's consent; otherwise it is used only server-side (the API proxy).
+ */
+export function isLongLived(integration: Integration, expiresAt: Date | null): boolean {
+  return hasCliCredentials(integration) && (integration.longLivedKeyOnly || expiresAt === null);
 }
 
 /** Every enabled integration in catalog order with the user's status. One query. */
@@ -166,6 +182,8 @@ export async function saveConnection(
     accountLabel: string | undefined;
     scopes: string[];
     expiresAt: Date | null;
+    /** The OAuth client the grant was issued to; absent for keys. */
+    oauthClientId?: string;
   },
 ): Promise<void> {
   const { userId, integrationId } = input;
@@ -184,6 +202,7 @@ export async function saveConnection(
         accountLabel: input.accountLabel ?? null,
         scopes: input.scopes,
         expiresAt: input.expiresAt,
+        oauthClientId: input.oauthClientId ?? null,
         lastError: null,
       },
     });

@@ -41,12 +41,14 @@ export class TokenIssuer {
       integration,
       await this.ctx.db.connection.findUnique({
         where: { userId_integrationId: { userId, integrationId } },
-        select: { id: true, status: true, secret: true, expiresAt: true },
+        select: { id: true, status: true, secret: true, expiresAt: true, oauthClientId: true },
       }),
     );
     if (!this.isStale(row.expiresAt)) return this.tokenOf(integration, row);
 
-    return this.refreshing.get(row.id, () => this.refresh(integration, userId, row.id));
+    return this.refreshing.get(row.id, () =>
+      this.refresh(integration, userId, row.id, row.oauthClientId),
+    );
   }
 
   private isStale(expiresAt: Date | null): boolean {
@@ -72,9 +74,11 @@ export class TokenIssuer {
     integration: Integration,
     userId: string,
     connectionId: string,
+    /** The client the grant was issued to: only it may refresh it. */
+    grantClientId: string | null,
   ): Promise<AccessToken> {
     const { db, keyring } = this.ctx;
-    const client = await clientFor(this.ctx, integration);
+    const client = await clientFor(this.ctx, integration, { grantClientId });
     const tokenUrl = endpointsOf(this.ctx, integration).tokenUrl;
     const base = {
       userId,

@@ -119,6 +119,19 @@ export interface Config {
   integrationEndpoints: unknown;
   aws: { stsEndpoint: string | undefined; stsRegion: string };
   google: { tokenUrl: string; iamCredentialsUrl: string };
+  /** The Slack front end; `enabled` when a signing secret (or app token) and a bot token or OAuth app are set. */
+  slack: SlackConfig;
+}
+
+export interface SlackConfig {
+  enabled: boolean;
+  signingSecret: string | undefined;
+  botToken: string | undefined;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  appToken: string | undefined;
+  /** Ends with a slash, as @slack/web-api's slackApiUrl expects. */
+  apiUrl: string;
 }
 
 /**
@@ -230,6 +243,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     integrationEndpoints,
     aws: { stsEndpoint: e.AWS_STS_ENDPOINT, stsRegion: e.AWS_STS_REGION },
     google: { tokenUrl: e.GOOGLE_TOKEN_URL, iamCredentialsUrl: e.GOOGLE_IAM_CREDENTIALS_URL },
+    slack: {
+      enabled:
+        (e.SLACK_SIGNING_SECRET !== undefined || e.SLACK_APP_TOKEN !== undefined) &&
+        (e.SLACK_BOT_TOKEN !== undefined || e.SLACK_CLIENT_ID !== undefined),
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      botToken: e.SLACK_BOT_TOKEN,
+      clientId: e.SLACK_CLIENT_ID,
+      clientSecret: e.SLACK_CLIENT_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: (e.SLACK_API_URL ?? 'https://slack.com/api/').replace(/\/?$/, '/'),
+    },
     mcp: {
       defaultProvider: e.MCP_DEFAULT_PROVIDER,
       sessionIdleMs: e.MCP_SESSION_IDLE_MS,

@@ -13,6 +13,20 @@ const bool = z
   .optional()
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** Whether a URL is https, or plain http to this machine only (a browser treats both as secure). */
+export function isHttpsOrLoopback(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'https:') return true;
+  if (protocol !== 'http:') return false;
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    /^127(\.\d{1,3}){3}$/.test(hostname) ||
+    hostname === '[::1]'
+  );
+}
+
 /**
  * Every environment variable Dynamiq reads, validated once at start-up.
  * `.env.example` documents each one; keep the two in step.
@@ -22,8 +36,15 @@ export const envSchema = z.object({
   PORT: port.default(3000),
   /** Interface the HTTP server binds. Default 127.0.0.1; containers set 0.0.0.0. */
   HOST: z.string().default('127.0.0.1'),
-  /** Where users reach the portal and OAuth callbacks. Default http://localhost:PORT. */
-  PUBLIC_URL: optionalUrl,
+  /**
+   * Where users reach the portal and OAuth callbacks. Default http://localhost:PORT. Must be
+   * https unless it names this machine (localhost, 127.0.0.0/8, [::1]): over plain http a
+   * session cookie or an OAuth code crosses the network readable, and cookies cannot be Secure.
+   */
+  PUBLIC_URL: optionalUrl.refine((v) => v === undefined || isHttpsOrLoopback(v), {
+    error:
+      'must be https:// (put a TLS-terminating proxy in front) unless it is http://localhost, 127.0.0.1 or [::1]',
+  }),
   /** Everything the embedded defaults keep on disk. Default `.dynamiq` in the working folder. */
   DYNAMIQ_DATA_DIR: z.string().default('.dynamiq'),
   /** PostgreSQL connection string; unset means embedded PGlite under DYNAMIQ_DATA_DIR. */
@@ -215,6 +236,17 @@ export const envSchema = z.object({
   /** Endpoint overrides per integration (GitHub Enterprise, self-managed GitLab), JSON:
    *  {"gitlab":{"apiBaseUrl":"https://git.example.com/api/v4","authorizeUrl":"...","tokenUrl":"..."}}. */
   INTEGRATION_ENDPOINTS: optionalString,
+  /** Verifies every request Slack sends to /slack/events (Basic Information → Signing Secret). */
+  SLACK_SIGNING_SECRET: optionalString,
+  /** Bot token (xoxb-) of a single-workspace install; unset with SLACK_CLIENT_ID for "Add to Slack". */
+  SLACK_BOT_TOKEN: optionalString,
+  /** OAuth app of a multi-workspace install; installations are stored sealed in the database. */
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  /** App-level token (xapp-, connections:write): Socket Mode instead of a public request URL. */
+  SLACK_APP_TOKEN: optionalString,
+  /** Slack's Web API base. Default https://slack.com/api/; tests point it at a local fake. */
+  SLACK_API_URL: optionalUrl,
 });
 
 export type Env = z.infer<typeof envSchema>;

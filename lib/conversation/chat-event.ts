@@ -29,6 +29,21 @@ export type ChatAuthor = z.infer<typeof chatAuthorSchema>;
 /** Longest user message accepted, in characters. */
 export const MAX_MESSAGE_CHARS = 32_000;
 
+/** Earlier thread messages a chat event may carry, at most, and each one's length. */
+export const MAX_THREAD_CONTEXT_MESSAGES = 50;
+export const MAX_THREAD_CONTEXT_CHARS = 4_000;
+
+/** One earlier message of the thread the bot was brought into, for the conversation's context. */
+export const threadContextMessageSchema = z.object({
+  /** The platform's id of that message (Slack ts), so storing it twice finds the first row. */
+  externalId: id,
+  author: chatAuthorSchema,
+  /** The bot itself wrote it: the LLM sees it as its own earlier answer. */
+  fromBot: z.boolean(),
+  text: z.string().max(MAX_THREAD_CONTEXT_CHARS),
+});
+export type ThreadContextMessage = z.infer<typeof threadContextMessageSchema>;
+
 export const chatEventSchema = z.object({
   /** The platform's id for this message (Slack event id, Discord message id, ...). A
    *  redelivered event carries the same id, so it is handled once. */
@@ -38,5 +53,7 @@ export const chatEventSchema = z.object({
   text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS),
   /** ISO 8601. */
   receivedAt: z.iso.datetime(),
+  /** The thread's earlier messages, oldest first, when the bot joins an existing thread. */
+  threadContext: z.array(threadContextMessageSchema).max(MAX_THREAD_CONTEXT_MESSAGES).optional(),
 });
 export type ChatEvent = z.infer<typeof chatEventSchema>;

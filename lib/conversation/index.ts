@@ -7,6 +7,15 @@ export {
   chatPlatformSchema,
   chatAuthorSchema,
   MAX_MESSAGE_CHARS,
+  MAX_THREAD_CONTEXT_CHARS,
+  MAX_THREAD_CONTEXT_MESSAGES,
+  threadContextMessageSchema,
 } from './chat-event.js';
-export type { ChatEvent, ChatAuthor, ChatPlatform, ConversationKey } from './chat-event.js';
+export type {
+  ChatEvent,
+  ChatAuthor,
+  ChatPlatform,
+  ConversationKey,
+  ThreadContextMessage,
+} from './chat-event.js';
 export { conversationIdFor, conversationWorkflowId } from './conversation-key.js';

@@ -10,5 +10,14 @@ export const oauthStateContext = (stateHash: string) => `oauth-state:${stateHash
 export const cloudCredentialContext = (credentialId: string) => `cloud:${credentialId}`;
 /** `OAuthClientRegistration.secret`: a client Dynamiq registered at a provider (RFC 7591). */
 export const oauthClientContext = (integrationId: string) => `oauth-client:${integrationId}`;
-/** Temporal payloads (payload-codec.ts): not bound to a row, so none. */
+/** `SlackInstallation.secret`: a workspace's bot token and install details (@slack/oauth). */
+export const slackInstallationContext = (installationId: string) =>
+  `slack-installation:${installationId}`;
+/**
+ * Temporal payloads (payload-codec.ts) sealed without a workflow to bind them to: those written
+ * before payloads were bound, and the rare ones the SDK encodes without a serialization context.
+ */
 export const TEMPORAL_PAYLOAD_CONTEXT = '';
+/** Temporal payloads owned by one workflow (its input, signals, updates, activities' data). */
+export const temporalWorkflowPayloadContext = (namespace: string, workflowId: string) =>
+  `temporal-payload:${namespace}/${workflowId}`;

@@ -19,6 +19,9 @@ describe.each([
   ['https', 'https://dynamiq.example.com', true],
   ['http', 'http://127.0.0.1:9', false],
 ])('with a %s PUBLIC_URL', (_, publicUrl, secure) => {
+  // Behind https the flow cookie is `__Host-` (Secure, Path=/, no Domain: no sibling subdomain
+  // can plant one); over loopback http the prefix cannot be used, so it is scoped to the callback.
+  const flowCookie = secure ? '__Host-dynamiq_oauth_state' : 'dynamiq_oauth_state';
   let app: TestApp;
 
   beforeAll(async () => {
@@ -33,13 +36,20 @@ describe.each([
     await app?.close();
   });
 
-  it(`the OAuth flow cookie is ${secure ? '' : 'not '}Secure`, async () => {
+  it(`the OAuth flow cookie is ${secure ? '__Host- and ' : 'not '}Secure`, async () => {
     const res = await app.api('/api/integrations/gitlab/connect', { method: 'POST' });
     expect(res.status).toBe(200);
-    const attributes = cookie(res, 'dynamiq_oauth_state');
+    const attributes = cookie(res, flowCookie);
     expect(attributes).toContain('httponly');
     expect(attributes).toContain('samesite=lax');
     expect(attributes.includes('secure')).toBe(secure);
+    expect(attributes).toContain(secure ? 'path=/' : 'path=/api/integrations/oauth/callback');
+    expect(attributes.some((a) => a.startsWith('domain='))).toBe(false);
+    if (secure) {
+      expect(res.headers.getSetCookie().some((c) => c.startsWith('dynamiq_oauth_state='))).toBe(
+        false,
+      );
+    }
   });
 
   it(`the portal session cookie is ${secure ? '' : 'not '}Secure, and so is its removal`, async () => {

@@ -58,8 +58,9 @@ afterAll(async () => {
 });
 
 const prisma = () => db.database.prisma;
+/** The registration new connects use (superseded ones stay for their grants). */
 const registration = (integrationId: string) =>
-  prisma().oAuthClientRegistration.findUnique({ where: { integrationId } });
+  prisma().oAuthClientRegistration.findFirst({ where: { integrationId, supersededAt: null } });
 const callbackOf = (s: IntegrationsServer) => `${s.url}/api/integrations/oauth/callback`;
 
 /** POST connect; the authorize URL's query. */
@@ -294,8 +295,8 @@ describe('on PGlite (the embedded default)', () => {
         Array.from({ length: 3 }, () => connections.startOAuth(user.id, 'sentry')),
       );
       expect(provider.stats.registrations).toBe(before + 1);
-      const row = await pglite.prisma.oAuthClientRegistration.findUniqueOrThrow({
-        where: { integrationId: 'sentry' },
+      const row = await pglite.prisma.oAuthClientRegistration.findFirstOrThrow({
+        where: { integrationId: 'sentry', supersededAt: null },
       });
       for (const flow of flows) {
         expect(new URL(flow.authorizeUrl).searchParams.get('client_id')).toBe(row.clientId);

@@ -8,6 +8,8 @@ import { freshDatabase, startIntegrationsServer } from '../fakes/oauth/harness.j
 import type { IntegrationsServer } from '../fakes/oauth/harness.js';
 import { startFakeOAuthProvider } from '../fakes/oauth/provider.js';
 import type { FakeOAuthProvider } from '../fakes/oauth/provider.js';
+import { SESSION_COOKIE } from '../../web/server/auth.js';
+import { openSession } from '../../web/server/sessions/index.js';
 
 let db: { database: Database; drop: () => Promise<void> };
 let provider: FakeOAuthProvider;
@@ -193,6 +195,37 @@ describe('OAuth connect', () => {
       );
       expect(await connectionRows()).toBe(0);
       expect((await server.callback(flow.callbackUrl, flow.cookie)).status).toBe(302);
+      expect(await connectionRows()).toBe(1);
+      await server.api('/api/integrations/gitlab/disconnect', { method: 'DELETE' });
+    });
+
+    it("refuses another user's state in a signed-in browser, even with its flow cookie planted", async () => {
+      // The attacker (here the administrator) starts a flow and gets its state and flow cookie
+      // into the victim's browser (a sibling subdomain can toss a cookie without __Host-).
+      const victim = await prisma().user.create({ data: { displayName: 'Victim' } });
+      const session = await openSession(prisma(), { userId: victim.id });
+      const flow = await server.authorize('gitlab');
+      const exchanges = provider.stats.codeExchanges;
+      await expectRefused(
+        await server.callback(
+          flow.callbackUrl,
+          `${flow.cookie}; ${SESSION_COOKIE}=${session.token}`,
+        ),
+        'invalid_state',
+        /another user/,
+      );
+      expect(provider.stats.codeExchanges).toBe(exchanges);
+      expect(await prisma().connection.count({ where: { integrationId: 'gitlab' } })).toBe(0);
+    });
+
+    it("completes in the flow's own user's signed-in browser", async () => {
+      const session = await openSession(prisma(), { userId: server.admin.id });
+      const flow = await server.authorize('gitlab');
+      const back = await server.callback(
+        flow.callbackUrl,
+        `${flow.cookie}; ${SESSION_COOKIE}=${session.token}`,
+      );
+      expect(back.status).toBe(302);
       expect(await connectionRows()).toBe(1);
       await server.api('/api/integrations/gitlab/disconnect', { method: 'DELETE' });
     });

@@ -3,8 +3,9 @@
 // working.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rotateKeysCommand } from '../../app/commands/rotate-keys.js';
+import { SlackInstallations } from '../../bots/slack/index.js';
 import {
   Connections,
   oauthClientsFromEnv,
@@ -33,6 +34,8 @@ const KEY_A = newMasterKey();
 const KEY_B = newMasterKey();
 const NEON_KEY = 'neon_plaintext_probe_7d1e0b';
 const CLOUD_SECRET = 'aws-external-id-probe-93ac';
+const SLACK_BOT_TOKEN = 'xoxb-slack-install-probe-51f0';
+const SLACK_TEAM = 'TROTATE01';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let provider: FakeOAuthProvider;
@@ -115,6 +118,15 @@ beforeAll(async () => {
       secretKeyId: server.keyring.current.id,
     },
   });
+  // A workspace installed through "Add to Slack".
+  await new SlackInstallations(prisma, server.keyring).storeInstallation({
+    team: { id: SLACK_TEAM, name: 'Rotation' },
+    enterprise: undefined,
+    user: { id: 'UINSTALLER', token: undefined, scopes: undefined },
+    bot: { id: 'BROT', userId: 'UROTBOT', token: SLACK_BOT_TOKEN, scopes: ['chat:write'] },
+    tokenType: 'bot',
+    isEnterpriseInstall: false,
+  });
   for (let i = 0; i < 5; i++) {
     const user = await prisma.user.create({ data: { displayName: `user ${i}` } });
     const id = randomUUID();
@@ -194,11 +206,12 @@ describe('secrets at rest', () => {
       registered!.registrationAccessToken!,
       NEON_KEY,
       CLOUD_SECRET,
+      SLACK_BOT_TOKEN,
       provider.clientSecret,
       pendingState,
       usedCode,
     ];
-    expect(secrets.length).toBeGreaterThan(17);
+    expect(secrets.length).toBeGreaterThan(18);
     for (const secret of secrets)
       expect({ secret, found: found(secret) }).toEqual({ secret, found: [] });
   });
@@ -210,7 +223,13 @@ describe('master key rotation', () => {
     const result = await rotateSecrets(db.database.prisma, both, { batchSize: 2 });
     expect(result).toEqual({
       keyId: both.current.id,
-      resealed: { connections: 8, oauthStates: 3, cloudCredentials: 1, oauthClients: 1 },
+      resealed: {
+        connections: 8,
+        oauthStates: 3,
+        cloudCredentials: 1,
+        oauthClients: 1,
+        slackInstallations: 1,
+      },
       failed: [],
     });
 
@@ -220,8 +239,12 @@ describe('master key rotation', () => {
       DYNAMIQ_DATA_DIR: os.tmpdir(),
       DYNAMIQ_MASTER_KEY: KEY_B,
       DYNAMIQ_PREVIOUS_MASTER_KEYS: KEY_A,
+      // A task queue no workflow runs on: Temporal needs no old key either.
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: `rotation-idle-${randomUUID()}`,
     });
     expect(await rotateKeysCommand(config, (l) => lines.push(l))).toBe(0);
+    expect(lines.at(-1)).toContain('the previous keys can be removed');
     expect(lines[0]).toMatch(
       /0 connection\(s\), 0 cloud credential\(s\), 0 pending OAuth state\(s\), 0 registered OAuth/,
     );
@@ -244,6 +267,12 @@ describe('master key rotation', () => {
     expect(JSON.parse(sealed)).toMatchObject({
       clientSecret: registrar.registeredClients()[0]!.clientSecret,
     });
+    const slack = await new SlackInstallations(db.database.prisma, onlyB).fetchInstallation({
+      teamId: SLACK_TEAM,
+      enterpriseId: undefined,
+      isEnterpriseInstall: false,
+    });
+    expect(slack.bot?.token).toBe(SLACK_BOT_TOKEN);
     const cloud = await db.database.prisma.cloudCredential.findFirstOrThrow();
     const opened = open(onlyB, cloud.secret!, cloudCredentialContext(cloud.id)).toString();
     expect(JSON.parse(opened)).toEqual({ externalId: CLOUD_SECRET });

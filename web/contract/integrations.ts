@@ -29,6 +29,8 @@ export const integrationSchema = z.object({
       updatedAt: z.string(),
       lastError: z.string().nullable(),
       sandboxKeyConsentAt: z.string().nullable(),
+      /** The credential does not expire: sandbox commands get it only with consent. */
+      needsSandboxConsent: z.boolean().optional(),
     })
     .nullable(),
   /** mcp entries only: the provider holding the account (`pipedream`, `composio`). */

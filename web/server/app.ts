@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { authenticate } from './auth.js';
 import type { ServerDeps } from './deps.js';
-import { body, errorHandler } from './errors.js';
+import { body, errorHandler, frameworkErrorHandler } from './errors.js';
 import { sessionRoutes, signInRoutes } from './routes/auth.js';
 import { conversationEventRoutes } from './routes/conversation-events.js';
 import { conversationRoutes } from './routes/conversations.js';
@@ -25,6 +25,8 @@ export async function buildServer(deps: ServerDeps) {
     // Event streams stay open indefinitely; shutdown must not wait for them (clients resume
     // with Last-Event-ID).
     forceCloseConnections: true,
+    // Errors before routing (a URL that does not decode) in the same envelope as the rest.
+    frameworkErrors: frameworkErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -48,6 +50,8 @@ export async function buildServer(deps: ServerDeps) {
   // The provider sends the browser back without our credentials: the single-use state and the
   // flow's own cookie authenticate the callback.
   await app.register(async (scope) => oauthCallbackRoutes(scope, deps));
+  // Slack signs each request itself; its scope keeps the raw body the signature covers.
+  if (deps.slack) await app.register(async (scope) => deps.slack!.register(scope));
   // Sandboxes authenticate with their own short-lived token, never the administrator's.
   await app.register(async (scope) => mcpProxyRoutes(scope, deps));
   await app.register(async (scope) => cloudBrokerRoutes(scope, deps));

@@ -49,6 +49,19 @@ export function authenticate(opts: { apiToken: string; admin: AuthUser; db: Db }
 }
 
 /**
+ * The portal user of the request's session cookie, if it has a live one; never a refusal. For
+ * routes a browser reaches without our headers (the OAuth callback), which must still know who
+ * is signed in there.
+ */
+export async function sessionUserOf(
+  db: Db,
+  request: FastifyRequest,
+): Promise<AuthUser | undefined> {
+  const cookie = request.cookies[SESSION_COOKIE];
+  return cookie ? (await findSession(db, cookie))?.user : undefined;
+}
+
+/**
  * Bearer-token authentication alone: the configured administrator token maps to the
  * administrator. Digests are compared in constant time so the token cannot be guessed byte
  * by byte from response times.

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { McpRegistry } from '../../mcp/index.js';
 import type { CredentialBroker } from '../../broker/index.js';
 import type { Connections } from '../../integrations/connections/index.js';
+import type { SlackFrontDoor } from '../../bots/slack/index.js';
 import type { Db } from '../../lib/db/index.js';
 import type { EventBus } from '../../lib/events/index.js';
 import type { Logger } from '../../lib/logging.js';
@@ -33,6 +34,8 @@ export interface ServerDeps {
   portalDir?: string;
   /** What the deployment runs on, for `GET /api/status`. */
   deployment?: DeploymentFacts;
+  /** The Slack front end (POST /slack/events, "Add to Slack"); leave out to turn Slack off. */
+  slack?: SlackFrontDoor;
   /** How long a message's SSE stream waits for the answer before it gives up, in ms. */
   turnWaitMs?: number;
 }

@@ -74,3 +74,25 @@ function fastifyCode(status: number): string {
 }
 
 export const body = (code: string, message: string): ErrorBody => ({ error: { code, message } });
+
+/**
+ * Fastify's `frameworkErrors`: failures before any route runs (a URL that does not decode, such
+ * as `/api/%zz`), which would otherwise leave in Fastify's own shape, echoing the URL.
+ */
+export function frameworkErrorHandler(
+  err: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  if (err.code === 'FST_ERR_BAD_URL') {
+    void reply
+      .status(400)
+      .send(
+        body('dynamiq.http.bad_request', 'The URL is not valid (a malformed percent-encoding).'),
+      );
+    return;
+  }
+  void reply
+    .status(500)
+    .send(body('dynamiq.http.internal', 'Something went wrong; see the server log.'));
+}

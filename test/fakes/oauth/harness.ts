@@ -95,7 +95,7 @@ export async function startIntegrationsServer(opts: HarnessOptions) {
   app.setErrorHandler(errorHandler(log));
   app.removeContentTypeParser('text/plain');
   await app.register(fastifyCookie);
-  const deps = { connections, log };
+  const deps = { connections, log, db: database.prisma };
   await app.register(async (scope) => oauthCallbackRoutes(scope, deps));
   await app.register(async (api) => {
     api.addHook('onRequest', authenticate({ apiToken: token, admin, db: database.prisma }));

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import replyFrom from '@fastify/reply-from';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -8,6 +9,12 @@ import { ConnectionError, placeCredentials } from '../../../integrations/connect
 import type { Connections, UsableCredentials } from '../../../integrations/connections/index.js';
 import { HttpError } from '../errors.js';
 import { brokerOf } from './broker-http.js';
+import {
+  BodyLimit,
+  assertPlainSegments,
+  limitBody,
+  rewriteUpstreamHeaders,
+} from './proxy-guards.js';
 
 /** What these routes need; `ServerDeps` provides it. */
 export interface IntegrationBrokerDeps {
@@ -19,7 +26,7 @@ export interface IntegrationBrokerDeps {
 export const API_PROXY_PREFIX = '/api/proxy';
 /** Upstream requests give up after this long, in milliseconds. */
 const UPSTREAM_TIMEOUT_MS = 60_000;
-/** Largest request body the proxy forwards (by Content-Length), in bytes. */
+/** Largest request body the proxy forwards, in bytes (by Content-Length, or counted as it streams). */
 const PROXY_BODY_LIMIT = 10 * 1024 * 1024;
 
 const idParams = z.object({
@@ -89,6 +96,7 @@ export async function integrationBrokerRoutes(
         throw new HttpError(413, 'body_too_large', `The proxy forwards at most 10 MiB.`);
       }
       const upstream = targetOf(request.url, id);
+      assertPlainSegments(upstream.path, id);
       const usable = await brokerOf(deps).proxyCredentials({
         authorization: request.headers.authorization,
         integration: id,
@@ -100,12 +108,33 @@ export async function integrationBrokerRoutes(
       const placed = Object.fromEntries(
         placeCredentials(usable.integration, target, usable.credentials),
       );
+      // Counted only from here, once the request is allowed: a refused one is left unread.
+      const body =
+        request.body instanceof Readable ? limitBody(request.body, PROXY_BODY_LIMIT) : undefined;
+      if (body) request.body = body;
+      const where = {
+        target,
+        base: baseUrlOf(usable),
+        proxyPrefix: `${API_PROXY_PREFIX}/${id}`,
+      };
       return reply.from(target.toString(), {
         timeout: UPSTREAM_TIMEOUT_MS,
         rewriteRequestHeaders: (_req, headers) => forwardHeaders(headers, placed),
         // Answers carry the user's data: no cache between the sandbox and here may keep them.
-        rewriteHeaders: (headers) => ({ ...headers, 'cache-control': 'no-store' }),
+        rewriteHeaders: (headers) => rewriteUpstreamHeaders(headers, where),
         onError: (res, { error }) => {
+          if (body instanceof BodyLimit && body.exceeded) {
+            // The rest of the body is never read: close the connection instead of draining it.
+            return res
+              .status(413)
+              .header('connection', 'close')
+              .send({
+                error: {
+                  code: 'dynamiq.http.body_too_large',
+                  message: 'The proxy forwards at most 10 MiB.',
+                },
+              });
+          }
           res.status(502).send({
             error: {
               code: 'dynamiq.broker.upstream_failed',
@@ -159,7 +188,7 @@ function upstreamUrl(usable: UsableCredentials, req: { path: string; search: str
       `${integration.name} has no API base URL configured for this deployment (set its apiBaseUrl override).`,
     );
   }
-  const baseUrl = new URL(base.endsWith('/') ? base : `${base}/`);
+  const baseUrl = baseUrlOf(usable);
   const target = new URL(`.${req.path}${req.search}`, baseUrl);
   if (target.origin !== baseUrl.origin || !target.pathname.startsWith(baseUrl.pathname)) {
     throw new HttpError(
@@ -169,6 +198,12 @@ function upstreamUrl(usable: UsableCredentials, req: { path: string; search: str
     );
   }
   return target;
+}
+
+/** The integration's API base as a URL ending in a slash, which paths resolve under. */
+function baseUrlOf({ endpoints }: UsableCredentials): URL {
+  const base = endpoints.apiBaseUrl!;
+  return new URL(base.endsWith('/') ? base : `${base}/`);
 }
 
 function forwardHeaders(

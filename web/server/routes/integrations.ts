@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { connectBody, integrationIdParams } from '../../contract/index.js';
 import { ConnectionError } from '../../../integrations/connections/index.js';
 import type { Connections } from '../../../integrations/connections/index.js';
-import type { AuthUser } from '../auth.js';
+import type { Db } from '../../../lib/db/index.js';
+import { sessionUserOf } from '../auth.js';
 import { bindFlowToBrowser, checkFlowBrowser, clearFlowCookie } from './oauth-cookie.js';
 
 /** What the integration routes need; `ServerDeps` provides it once it carries `connections`. */
@@ -101,13 +102,16 @@ export async function integrationRoutes(
 }
 
 /**
- * The provider sends the browser here, without the API's bearer token, so this route is
- * registered outside the authenticated scope: the single-use state (bound to the user who
- * started the flow) and the cookie set on that user's browser stand in for the session.
+ * The provider sends the browser here as a top-level navigation, without the API's headers, so
+ * this route is registered outside the authenticated scope and authenticates on its own: the
+ * single-use state (bound to the user who started the flow), the flow cookie set on the browser
+ * that started it, and, when that browser is signed in to the portal (the session cookie is
+ * SameSite=Lax, so it comes along), the session's user, who must be the state's user. A state
+ * another user started is refused even with its flow cookie planted in the victim's browser.
  */
 export async function oauthCallbackRoutes(
   root: FastifyInstance,
-  deps: IntegrationRouteDeps,
+  deps: IntegrationRouteDeps & { db: Db },
 ): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.get(
@@ -117,10 +121,9 @@ export async function oauthCallbackRoutes(
       // The URL carries a one-time code: keep it out of caches and of the next page's Referer.
       reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
       const { state, code, error, iss, integration } = request.query;
-      checkFlowBrowser(request, state);
-      // Registered inside an authenticated scope (portal sessions), the signed-in user must be
-      // the one who started the flow; outside it, request.user is unset.
-      const expectedUserId = (request.user as AuthUser | undefined)?.id;
+      const publicUrl = deps.connections.publicUrl;
+      checkFlowBrowser(request, publicUrl, state);
+      const expectedUserId = (await sessionUserOf(deps.db, request))?.id;
       const done = await deps.connections.completeOAuth({
         state,
         code,
@@ -129,8 +132,8 @@ export async function oauthCallbackRoutes(
         integration,
         expectedUserId,
       });
-      clearFlowCookie(reply, deps.connections.publicUrl);
-      const target = new URL(`${deps.connections.publicUrl}/integrations`);
+      clearFlowCookie(reply, publicUrl);
+      const target = new URL(`${publicUrl}/integrations`);
       target.searchParams.set('connected', done.integrationId);
       return reply.redirect(target.toString(), 302);
     },

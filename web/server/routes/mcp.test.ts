@@ -5,6 +5,7 @@ import { LocalProvider, McpRegistry, PROXY_ERRORS } from '../../../mcp/index.js'
 import { createLogger } from '../../../lib/logging.js';
 import { MCP_OPERATIONS, signSandboxToken } from '../../../lib/sandbox-access/index.js';
 import type { SandboxTokenSubject } from '../../../lib/sandbox-access/index.js';
+import type { McpConnectOptions, McpProvider } from '../../../mcp/index.js';
 import { startFakeMcpServer } from '../../../test/fakes/mcp/fake-server.js';
 import { addTool, echoTool, slowTool } from '../../../test/fakes/mcp/tools.js';
 import { bearerAuth } from '../auth.js';
@@ -13,6 +14,7 @@ import { mcpProxyRoutes, mcpRoutes } from './mcp.js';
 
 const secret = 'proxy-test-secret-0123456789abcdefghij';
 const adminToken = 'admin-token-0123456789abcdefghij';
+const PUBLIC_URL = 'https://dynamiq.example.com';
 
 /** The routes as the lead wires them: admin routes behind the /api bearer hook, the proxy at the root. */
 async function buildApp(registry: McpRegistry) {
@@ -22,7 +24,7 @@ async function buildApp(registry: McpRegistry) {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(log));
   app.removeContentTypeParser('text/plain');
-  const deps = { mcp: registry, jwtSecret: secret, log };
+  const deps = { mcp: registry, jwtSecret: secret, log, publicUrl: PUBLIC_URL };
   await app.register(async (api) => {
     api.addHook(
       'onRequest',
@@ -260,5 +262,70 @@ describe('MCP routes', () => {
       if (Date.now() > deadline + 5_000) throw new Error('the server was never told to cancel');
       await new Promise((r) => setTimeout(r, 20));
     }
+  });
+});
+
+describe('MCP connect links', () => {
+  // A provider with a hosted connect page that records where it was told to send the browser.
+  const asked: Array<McpConnectOptions | undefined> = [];
+  const hosted: McpProvider = {
+    name: 'hosted',
+    configured: true,
+    knownApps: () => ['notes'],
+    listTools: async () => [],
+    callTool: async () => ({ content: [] }),
+    onToolsChanged: () => () => {},
+    connectLink: async (_target, options) => {
+      asked.push(options);
+      return { url: 'https://connect.provider.example/abc', expiresAt: undefined };
+    },
+    close: async () => {},
+  };
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  beforeAll(async () => {
+    app = await buildApp(new McpRegistry({ providers: [hosted] }));
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+  const connect = (payload: object) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/mcp/apps/notes/connect',
+      headers: { authorization: `Bearer ${adminToken}` },
+      payload,
+    });
+
+  it('refuses redirects to other sites (no open redirect through the provider page)', async () => {
+    for (const evil of [
+      'https://evil.example/phish',
+      '//evil.example/phish',
+      '/\\evil.example',
+      'https://dynamiq.example.com.evil.example/',
+      'https://user:pw@dynamiq.example.com/x',
+      'javascript:alert(1)',
+    ]) {
+      for (const field of ['successRedirectUrl', 'errorRedirectUrl']) {
+        const res = await connect({ [field]: evil });
+        expect(res.statusCode, `${field}=${evil}`).toBe(400);
+        expect(res.json()).toMatchObject({
+          error: { code: 'dynamiq.http.invalid_request', message: expect.stringContaining(field) },
+        });
+      }
+    }
+    expect(asked).toEqual([]);
+  });
+
+  it('passes paths and URLs under PUBLIC_URL on, made absolute', async () => {
+    const res = await connect({
+      successRedirectUrl: '/integrations?connected=notes',
+      errorRedirectUrl: `${PUBLIC_URL}/integrations?failed=notes`,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ url: 'https://connect.provider.example/abc' });
+    expect(asked.at(-1)).toEqual({
+      successRedirectUrl: `${PUBLIC_URL}/integrations?connected=notes`,
+      errorRedirectUrl: `${PUBLIC_URL}/integrations?failed=notes`,
+    });
   });
 });

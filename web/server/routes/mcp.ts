@@ -23,6 +23,7 @@ import type { SandboxTokenClaims } from '../../../lib/sandbox-access/index.js';
 // `request.user` is declared by auth.ts's augmentation of FastifyRequest.
 import type {} from '../auth.js';
 import { HttpError } from '../errors.js';
+import { ownUrl, ownUrlField } from '../redirects.js';
 
 /** What the MCP routes need; `ServerDeps` provides it once it carries `mcp` and `jwtSecret`. */
 export interface McpRouteDeps {
@@ -40,8 +41,15 @@ const rpcRequest = z.object({
 });
 
 /** Administrator routes (inside the bearer-authenticated /api scope): providers, apps, connect. */
-export async function mcpRoutes(root: FastifyInstance, deps: McpRouteDeps): Promise<void> {
+export async function mcpRoutes(
+  root: FastifyInstance,
+  deps: McpRouteDeps & {
+    /** PUBLIC_URL: connect pages may send the browser back only under it. */
+    publicUrl: string;
+  },
+): Promise<void> {
   const api = root.withTypeProvider<ZodTypeProvider>();
+  const redirect = ownUrlField(deps.publicUrl);
 
   api.get('/api/mcp/providers', async () => ({
     providers: deps.mcp?.providers() ?? [],
@@ -57,8 +65,8 @@ export async function mcpRoutes(root: FastifyInstance, deps: McpRouteDeps): Prom
         params: z.object({ app: z.string().min(1).max(64) }),
         body: z
           .strictObject({
-            successRedirectUrl: z.url().optional(),
-            errorRedirectUrl: z.url().optional(),
+            successRedirectUrl: redirect.optional(),
+            errorRedirectUrl: redirect.optional(),
           })
           .default({}),
       },
@@ -66,7 +74,14 @@ export async function mcpRoutes(root: FastifyInstance, deps: McpRouteDeps): Prom
     async (request) => {
       if (!deps.mcp) throw new HttpError(503, 'mcp_disabled', 'No MCP provider is configured.');
       const { app } = request.params;
-      const link = await deps.mcp.connectLink(request.user.id, app, request.body);
+      const { successRedirectUrl, errorRedirectUrl } = request.body;
+      // The provider's page sends the browser to these: absolute, and only under PUBLIC_URL.
+      const link = await deps.mcp.connectLink(request.user.id, app, {
+        ...(successRedirectUrl
+          ? { successRedirectUrl: ownUrl(successRedirectUrl, deps.publicUrl) }
+          : {}),
+        ...(errorRedirectUrl ? { errorRedirectUrl: ownUrl(errorRedirectUrl, deps.publicUrl) } : {}),
+      });
       if (!link) {
         throw new HttpError(
           404,

@@ -197,6 +197,43 @@ describe('the Integrations page', () => {
     expect(calls.at(-1)).toMatchObject({ method: 'PUT', body: { allow: true } });
   });
 
+  it('asks consent for an OAuth token that does not expire (a GitHub OAuth app)', async () => {
+    const github = entry({
+      id: 'github',
+      name: 'GitHub',
+      status: 'connected',
+      connection: { ...connection, needsSandboxConsent: true },
+    });
+    renderAt(
+      '/integrations',
+      <IntegrationsPage navigator={{ assign: vi.fn() }} />,
+      routes({ 'GET /api/integrations': () => json(200, { integrations: [github] }) }),
+    );
+    const toggle = await screen.findByRole('switch', { name: 'Let sandbox commands use this key' });
+    expect(toggle.getAttribute('aria-checked')).toBe('false');
+    expect(screen.getByText(/This GitHub token does not expire/)).toBeTruthy();
+  });
+
+  it('asks nothing for a token that expires', async () => {
+    const github = entry({
+      id: 'github',
+      name: 'GitHub',
+      status: 'connected',
+      connection: {
+        ...connection,
+        expiresAt: '2026-12-02T18:00:00.000Z',
+        needsSandboxConsent: false,
+      },
+    });
+    renderAt(
+      '/integrations',
+      <IntegrationsPage navigator={{ assign: vi.fn() }} />,
+      routes({ 'GET /api/integrations': () => json(200, { integrations: [github] }) }),
+    );
+    await screen.findByRole('heading', { name: 'GitHub' });
+    expect(screen.queryByRole('switch')).toBeNull();
+  });
+
   it('shows an error with a retry when the catalog cannot be loaded', async () => {
     let fail = true;
     renderAt(

@@ -247,7 +247,9 @@ export function IntegrationCard(props: {
       {i.providerError ? (
         <p className="text-xs text-amber-700 dark:text-amber-300">{i.providerError}</p>
       ) : null}
-      {i.longLivedKeyOnly && i.status === 'connected' && i.connection ? (
+      {(i.longLivedKeyOnly || i.connection?.needsSandboxConsent) &&
+      i.status === 'connected' &&
+      i.connection ? (
         <div className="rounded-md bg-zinc-50 p-3 dark:bg-zinc-800/60">
           <div className="flex items-center justify-between gap-3">
             <label htmlFor={`consent-${i.id}`} className="text-sm font-medium">
@@ -265,9 +267,12 @@ export function IntegrationCard(props: {
             </Switch.Root>
           </div>
           <p id={`consent-${i.id}-why`} className="mt-2 text-xs text-zinc-600 dark:text-zinc-400">
-            {i.name}’s command-line tool accepts only a long-lived key, not a short-lived token. If
-            you switch this on, the agent’s commands get that key for the length of one command, and
-            a command could copy it. Off: the tool runs unauthenticated.
+            {i.longLivedKeyOnly
+              ? `${i.name}’s command-line tool accepts only a long-lived key, not a short-lived token.`
+              : `This ${i.name} token does not expire.`}{' '}
+            If you switch this on, the agent’s commands get it for the length of one command, and a
+            command could copy it. Off: the tool runs unauthenticated (API calls still work through
+            Dynamiq, which adds the credential itself).
           </p>
         </div>
       ) : null}

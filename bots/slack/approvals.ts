@@ -1,0 +1,152 @@
+import type { ApprovalNotice } from '../../lib/chat/index.js';
+import type { Db } from '../../lib/db/index.js';
+import { untilAcquiredOrFinal } from './thread.js';
+import type { SlackContext, SlackPlace } from './thread.js';
+
+export const APPROVE_ACTION = 'dynamiq_approve';
+export const DENY_ACTION = 'dynamiq_deny';
+
+/** An approval as the thread shows it; `decidedBy` is a Slack mention when the decider has one. */
+export interface ApprovalView {
+  approvalId: string;
+  tool: string;
+  summary: string;
+  reason: string;
+  status: ApprovalNotice['status'];
+  requestedBy: string | null;
+  decidedBy: string | null;
+  decisionReason: string | null;
+}
+
+const OUTCOME: Record<Exclude<ApprovalView['status'], 'pending'>, string> = {
+  approved: ':white_check_mark: Approved',
+  denied: ':no_entry: Denied',
+  timed_out: ':hourglass: Nobody decided in time; not run',
+  cancelled: ':heavy_multiplication_x: Cancelled with the turn; not run',
+};
+
+/** The Block Kit message: exactly what will run, why it asks, and the buttons (while pending). */
+export function approvalMessage(view: ApprovalView): { text: string; blocks: object[] } {
+  const command = view.summary.replace(/```/g, '`\u200b``');
+  const blocks: object[] = [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*Approval needed* to run \`${view.tool}\`:\n\`\`\`${command}\`\`\`\n${view.reason}`.slice(
+          0,
+          3000,
+        ),
+      },
+    },
+  ];
+  if (view.requestedBy) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Asked by ${view.requestedBy}` }],
+    });
+  }
+  if (view.status === 'pending') {
+    blocks.push({
+      type: 'actions',
+      block_id: `approval:${view.approvalId}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: APPROVE_ACTION,
+          style: 'primary',
+          value: view.approvalId,
+          text: { type: 'plain_text', text: 'Approve' },
+        },
+        {
+          type: 'button',
+          action_id: DENY_ACTION,
+          style: 'danger',
+          value: view.approvalId,
+          text: { type: 'plain_text', text: 'Deny' },
+        },
+      ],
+    });
+  } else {
+    const by =
+      view.decidedBy && (view.status === 'approved' || view.status === 'denied')
+        ? ` by ${view.decidedBy}`
+        : '';
+    const why = view.decisionReason ? `: ${view.decisionReason}` : '';
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `${OUTCOME[view.status]}${by}${why}` },
+    });
+  }
+  const state =
+    view.status === 'pending' ? 'Approval needed' : OUTCOME[view.status].replace(/^:\w+: /, '');
+  return { text: `${state}: ${view.summary}`.slice(0, 300), blocks };
+}
+
+/** A Dynamiq user as a Slack mention in this workspace, or their name. */
+export async function slackMention(
+  db: Db,
+  teamId: string,
+  userId: string | null,
+  fallback: string | null,
+) {
+  if (!userId) return fallback;
+  const identity = await db.chatIdentity.findFirst({
+    where: { userId, platform: 'slack', workspaceId: teamId },
+    select: { platformUserId: true },
+  });
+  return identity ? `<@${identity.platformUserId}>` : fallback;
+}
+
+/**
+ * Posts the approval message once, then edits it in place as the approval changes. Safe to
+ * call again with the same notice (a retried activity, or the click handler refreshing it).
+ */
+export async function showApprovalIn(
+  ctx: SlackContext,
+  db: Db,
+  place: SlackPlace,
+  conversationId: string,
+  view: ApprovalView,
+): Promise<void> {
+  const message = approvalMessage(view);
+  const key = { conversationId, kind: 'approval' as const, ref: view.approvalId };
+  const row = await untilAcquiredOrFinal(
+    ctx.posts,
+    key,
+    { teamId: place.teamId, channelId: place.channel, threadTs: place.threadTs },
+    'the approval',
+  );
+  const call = (method: string, args: Record<string, unknown>) =>
+    ctx.api.call<{ ts?: string }>(place.auth.botToken, place.teamId, method, {
+      channel: place.channel,
+      ...args,
+    });
+  if (row.ts) {
+    await call('chat.update', { ts: row.ts, ...message });
+    if (row.state !== 'final') await ctx.posts.finish(row.id, { ts: row.ts });
+    return;
+  }
+  const posted = await call('chat.postMessage', { thread_ts: place.threadTs, ...message });
+  await ctx.posts.finish(row.id, { ts: posted.ts! });
+}
+
+/** The stored approval as the thread shows it. */
+export async function loadApprovalView(
+  db: Db,
+  teamId: string,
+  approvalId: string,
+): Promise<ApprovalView | null> {
+  const row = await db.approval.findUnique({ where: { id: approvalId } });
+  if (!row) return null;
+  return {
+    approvalId: row.id,
+    tool: row.tool,
+    summary: row.summary,
+    reason: row.reason,
+    status: row.status,
+    requestedBy: await slackMention(db, teamId, row.requestedByUserId, null),
+    decidedBy: await slackMention(db, teamId, row.decidedByUserId, null),
+    decisionReason: row.decisionReason,
+  };
+}
