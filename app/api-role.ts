@@ -91,6 +91,8 @@ export async function startApiRole(opts: {
     connections: services.connections,
     portalDir: PORTAL_DIR,
     deployment: deploymentFacts(config, core),
+    limits: config.http,
+    trustProxy: config.http.trustProxy,
     slack,
   });
   shutdown.add(() => server.close());

@@ -36,6 +36,7 @@ const app = spawn(process.execPath, ['--import', 'tsx', 'bin/dynamiq.ts', 'start
     PORT: String(port),
     LLM_BASE_URL: llm.baseUrl,
     DYNAMIQ_API_TOKEN: 'bench-token-0123456789abcdefghij',
+    RATE_LIMIT_PER_MINUTE: '1000000',
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: slack.apiUrl,

@@ -4,7 +4,12 @@ import type { SandboxTokenClaims } from '../lib/sandbox-access/index.js';
 
 /** Actions the broker records; the route and the portal filter on them. */
 export type AuditAction =
-  'credential.issued' | 'credential.refreshed' | 'credential.refused' | 'credential.failed';
+  | 'credential.issued'
+  | 'credential.refreshed'
+  | 'credential.refused'
+  | 'credential.failed'
+  /** Refusals of requests without a valid token, counted over a window: one row per window. */
+  | 'credential.refused_unauthenticated';
 export type AuditOutcome = 'ok' | 'refused' | 'error';
 
 export interface AuditRecord {
@@ -34,17 +39,25 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How long an issued-credential event may wait to be written with others, in milliseconds. */
 const BATCH_DELAY_MS = 20;
 const BATCH_MAX = 200;
+/** Unauthenticated refusals are summed over this long, then written as one row, in ms. */
+export const UNAUTHENTICATED_WINDOW_MS = 60_000;
 
 /**
  * Writes and reads AuditEvent rows for the credential broker. Refusals are written before the
  * answer leaves (`record`); issued credentials, the hot path, are batched (`recordSoon`) so a
  * cached credential costs no database round trip, at the risk of losing the last few
- * milliseconds of issue events if the process dies.
+ * milliseconds of issue events if the process dies. A refusal without a valid token names no
+ * one and costs its sender nothing: those are counted by target and reason and written as one
+ * row a minute (`countUnauthenticated`), so a flood of them never means a write each.
  */
 export class AuditLog {
   private queue: Prisma.AuditEventCreateManyInput[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** `target` → reason → count, since the window opened. */
+  private unauthenticated = new Map<string, Map<string, number>>();
+  private windowTimer: NodeJS.Timeout | undefined;
+  private windowOpenedAt = new Date();
 
   constructor(
     private readonly db: Db,
@@ -65,10 +78,26 @@ export class AuditLog {
     }
   }
 
-  /** Writes every queued event; call it before shutting down. */
+  /** Counts a refusal of a request that had no valid token; see the class comment. */
+  countUnauthenticated(target: string, reason: string): void {
+    let reasons = this.unauthenticated.get(target);
+    if (!reasons) this.unauthenticated.set(target, (reasons = new Map()));
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    if (!this.windowTimer) {
+      this.windowOpenedAt = new Date();
+      this.windowTimer = setTimeout(
+        () => void this.flush().catch(this.onError),
+        UNAUTHENTICATED_WINDOW_MS,
+      );
+      this.windowTimer.unref();
+    }
+  }
+
+  /** Writes every queued event and the open window's counts; call it before shutting down. */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.closeWindow();
     const batch = this.queue;
     this.queue = [];
     // Batches are written one after another so `list` after `flush` sees all of them.
@@ -83,6 +112,27 @@ export class AuditLog {
     });
     this.writing = write.catch(() => {});
     return write;
+  }
+
+  /** Queues one row per target for the counts of the window now ending. */
+  private closeWindow(): void {
+    clearTimeout(this.windowTimer);
+    this.windowTimer = undefined;
+    if (!this.unauthenticated.size) return;
+    const windowSeconds = Math.round((Date.now() - this.windowOpenedAt.getTime()) / 1000);
+    for (const [target, reasons] of this.unauthenticated) {
+      const count = [...reasons.values()].reduce((a, b) => a + b, 0);
+      this.queue.push({
+        ...toRow({
+          action: 'credential.refused_unauthenticated',
+          target,
+          outcome: 'refused',
+          detail: { count, windowSeconds, ...Object.fromEntries(reasons) },
+        }),
+        at: new Date(),
+      });
+    }
+    this.unauthenticated = new Map();
   }
 
   /** The user's events, newest first; `before` pages back by time. */

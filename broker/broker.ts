@@ -271,6 +271,11 @@ export class CredentialBroker {
     } catch (err) {
       const known = err instanceof BrokerError;
       const refused = known && err.status < 500;
+      if (refused && !claims) {
+        // Names no one and cost its sender nothing: counted, never a write of its own.
+        this.audit.countUnauthenticated(target, err.reason);
+        throw err;
+      }
       await this.audit.record({
         action: refused ? 'credential.refused' : 'credential.failed',
         target,

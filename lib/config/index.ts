@@ -119,6 +119,14 @@ export interface Config {
   integrationEndpoints: unknown;
   aws: { stsEndpoint: string | undefined; stsRegion: string };
   google: { tokenUrl: string; iamCredentialsUrl: string };
+  /** What one address or user may ask of the api (web/server/rate-limits.ts). */
+  http: {
+    trustProxy: boolean | string;
+    perAddressPerMinute: number;
+    failuresPerMinute: number;
+    startsPerUserPerMinute: number;
+    streamsPerUser: number;
+  };
   /** The Slack front end; `enabled` when a signing secret (or app token) and a bot token or OAuth app are set. */
   slack: SlackConfig;
 }
@@ -243,6 +251,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     integrationEndpoints,
     aws: { stsEndpoint: e.AWS_STS_ENDPOINT, stsRegion: e.AWS_STS_REGION },
     google: { tokenUrl: e.GOOGLE_TOKEN_URL, iamCredentialsUrl: e.GOOGLE_IAM_CREDENTIALS_URL },
+    http: {
+      trustProxy: e.TRUST_PROXY,
+      perAddressPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      failuresPerMinute: e.RATE_LIMIT_FAILURES_PER_MINUTE,
+      startsPerUserPerMinute: e.RATE_LIMIT_STARTS_PER_MINUTE,
+      streamsPerUser: e.MAX_STREAMS_PER_USER,
+    },
     slack: {
       enabled:
         (e.SLACK_SIGNING_SECRET !== undefined || e.SLACK_APP_TOKEN !== undefined) &&

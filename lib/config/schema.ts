@@ -37,6 +37,21 @@ export const envSchema = z.object({
   /** Interface the HTTP server binds. Default 127.0.0.1; containers set 0.0.0.0. */
   HOST: z.string().default('127.0.0.1'),
   /**
+   * Proxies in front of the api whose X-Forwarded-For names the client (rate limits key on the
+   * client's address): `true` for any, or their addresses/CIDRs comma-separated. Default none.
+   */
+  TRUST_PROXY: optionalString.transform((v) =>
+    v === undefined || v === 'false' ? false : v === 'true' ? true : v,
+  ),
+  /** Requests per minute from one address (chat platforms' webhooks excepted). Default 1200. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1_200),
+  /** Refused requests (401/403) per minute from one address before it gets 429s. Default 100. */
+  RATE_LIMIT_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(100),
+  /** Turns, conversations, sign-in links and OAuth flows one user starts a minute. Default 30. */
+  RATE_LIMIT_STARTS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Event streams (SSE) one user may hold open at once. Default 20. */
+  MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).default(20),
+  /**
    * Where users reach the portal and OAuth callbacks. Default http://localhost:PORT. Must be
    * https unless it names this machine (localhost, 127.0.0.0/8, [::1]): over plain http a
    * session cookie or an OAuth code crosses the network readable, and cookies cannot be Secure.

@@ -277,6 +277,7 @@ describe('refused sandbox tokens', () => {
     userId: string | null,
     body: object = { name: 'prod' },
   ) {
+    const rowsBefore = await h.database.prisma.auditEvent.count();
     const res = await brokerCall(h, 'aws', t, body);
     expect(res.status).toBe(status);
     if (status === 401) expect(res.headers.get('www-authenticate')).toBe('Bearer');
@@ -284,12 +285,28 @@ describe('refused sandbox tokens', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
       `dynamiq.broker.${reason}`,
     );
+    if (userId === null) {
+      // No valid token: no row of its own, only a count in the minute's summary row.
+      expect(await h.database.prisma.auditEvent.count()).toBe(rowsBefore);
+      await h.broker.audit.flush();
+      const row = await h.database.prisma.auditEvent.findFirstOrThrow({
+        orderBy: { at: 'desc' },
+      });
+      expect(row).toMatchObject({
+        action: 'credential.refused_unauthenticated',
+        outcome: 'refused',
+        target: 'aws',
+        userId: null,
+      });
+      expect(row.detail).toMatchObject({ count: 1, [reason]: 1 });
+      return;
+    }
     const row = await h.database.prisma.auditEvent.findFirstOrThrow({ orderBy: { at: 'desc' } });
     expect(row).toMatchObject({ action: 'credential.refused', outcome: 'refused', userId });
     expect(row.detail).toMatchObject({ reason });
   }
 
-  it('refuses a missing, forged or wrong-audience token (401) and audits it without a user', async () => {
+  it('refuses a missing, forged or wrong-audience token (401) and counts it without a user', async () => {
     await expectRefused(undefined, 401, 'missing_token', null);
     const forged = await mintSandboxToken(
       { userId: h.admin.id, conversationId, sandboxId: 's', clouds: [{ provider: 'aws' }] },

@@ -2,7 +2,7 @@ import Fastify, { LogController } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { authenticate } from './auth.js';
-import type { ServerDeps } from './deps.js';
+import type { RouteDeps, ServerDeps } from './deps.js';
 import { body, errorHandler, frameworkErrorHandler } from './errors.js';
 import { sessionRoutes, signInRoutes } from './routes/auth.js';
 import { conversationEventRoutes } from './routes/conversation-events.js';
@@ -14,9 +14,16 @@ import { integrationRoutes, oauthCallbackRoutes } from './routes/integrations.js
 import { mcpProxyRoutes, mcpRoutes } from './routes/mcp.js';
 import { statusRoutes } from './routes/status.js';
 import { openPortal, portalRoutes } from './portal.js';
+import { DEFAULT_HTTP_LIMITS, StreamSlots, registerRateLimits } from './rate-limits.js';
 
 /** Builds the HTTP server (not listening yet): health, then authenticated /api routes. */
-export async function buildServer(deps: ServerDeps) {
+export async function buildServer(serverDeps: ServerDeps) {
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...serverDeps.limits };
+  const deps: RouteDeps = {
+    ...serverDeps,
+    limits,
+    streams: new StreamSlots(limits.streamsPerUser),
+  };
   const app = Fastify({
     loggerInstance: deps.log.child({ role: 'api' }),
     // Per-request lines would log every SSE token stream; errors are logged by the handler.
@@ -27,6 +34,8 @@ export async function buildServer(deps: ServerDeps) {
     forceCloseConnections: true,
     // Errors before routing (a URL that does not decode) in the same envelope as the rest.
     frameworkErrors: frameworkErrorHandler,
+    // Behind a reverse proxy the client's address is in X-Forwarded-For; rate limits key on it.
+    trustProxy: deps.trustProxy ?? false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -34,6 +43,7 @@ export async function buildServer(deps: ServerDeps) {
   // The API speaks JSON only; anything else is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifyCookie);
+  await registerRateLimits(app, limits, deps.log);
   // The portal's pages; its client-side routes fall back to index.html, the API's do not.
   const portal = openPortal(deps.portalDir);
   await app.register(async (scope) => portalRoutes(scope, portal));

@@ -4,6 +4,7 @@ import type { CredentialBroker } from '../../broker/index.js';
 import type { Connections } from '../../integrations/connections/index.js';
 import type { SlackFrontDoor } from '../../bots/slack/index.js';
 import type { Db } from '../../lib/db/index.js';
+import type { HttpLimits, StreamSlots } from './rate-limits.js';
 import type { EventBus } from '../../lib/events/index.js';
 import type { Logger } from '../../lib/logging.js';
 import type { AuthUser } from './auth.js';
@@ -38,4 +39,17 @@ export interface ServerDeps {
   slack?: SlackFrontDoor;
   /** How long a message's SSE stream waits for the answer before it gives up, in ms. */
   turnWaitMs?: number;
+  /** Rate limits and caps (rate-limits.ts); each one left out takes its default. */
+  limits?: Partial<HttpLimits>;
+  /**
+   * Proxies whose X-Forwarded-For gives the client's address (rate limits key on it): their
+   * addresses or CIDRs, comma-separated, or `true` for any. Default: none.
+   */
+  trustProxy?: boolean | string;
+}
+
+/** What the routes get: ServerDeps with the limits resolved and the shared stream slots. */
+export interface RouteDeps extends ServerDeps {
+  limits: HttpLimits;
+  streams: StreamSlots;
 }

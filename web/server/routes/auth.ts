@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SESSION_COOKIE } from '../auth.js';
-import type { ServerDeps } from '../deps.js';
+import type { RouteDeps, ServerDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { signInBody, signInToken } from '../../contract/index.js';
 import type { SessionResponse, SignInLinkInfo, SignInResponse } from '../../contract/index.js';
 import type { Portal } from '../portal.js';
+import { perUserStarts } from '../rate-limits.js';
 import {
   assertLoginLinkUnused,
   closeSession,
@@ -99,7 +100,7 @@ export async function signInRoutes(
 }
 
 /** Session routes inside the authenticated /api scope. */
-export async function sessionRoutes(root: FastifyInstance, deps: ServerDeps): Promise<void> {
+export async function sessionRoutes(root: FastifyInstance, deps: RouteDeps): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
 
   app.get('/api/session', async (request) => {
@@ -120,7 +121,10 @@ export async function sessionRoutes(root: FastifyInstance, deps: ServerDeps): Pr
   // The bots ask for these when a person must open the portal (e.g. to connect GitHub).
   app.post(
     '/api/auth/links',
-    { schema: { body: z.object({ identityId: z.uuid() }).strict() } },
+    {
+      schema: { body: z.object({ identityId: z.uuid() }).strict() },
+      config: perUserStarts(deps.limits),
+    },
     async (request, reply) => {
       if (request.user.role !== 'admin')
         throw new HttpError(403, 'forbidden', 'Only an administrator creates sign-in links.');

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ConversationEvent } from '../../../lib/events/index.js';
-import type { ServerDeps } from '../deps.js';
+import type { RouteDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { openSse } from '../sse.js';
 import { liveEvent, storedFramesAfter } from './conversation-stream.js';
@@ -16,7 +16,7 @@ import { liveEvent, storedFramesAfter } from './conversation-stream.js';
  */
 export async function conversationEventRoutes(
   root: FastifyInstance,
-  deps: ServerDeps,
+  deps: RouteDeps,
 ): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
@@ -37,6 +37,7 @@ export async function conversationEventRoutes(
       });
       if (!conversation)
         throw new HttpError(404, 'not_found', `No conversation ${request.params.id}.`);
+      const releaseStream = deps.streams.acquire(request.user.id);
       let lastSeq = request.headers['last-event-id'] ?? request.query.after ?? 0;
 
       // Subscribe before reading the store: an event that lands in between is buffered, and
@@ -50,6 +51,7 @@ export async function conversationEventRoutes(
       const sse = openSse(reply);
       sse.onClose(() => {
         unsubscribe();
+        releaseStream();
         wake?.();
       });
 

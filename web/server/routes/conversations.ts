@@ -6,7 +6,7 @@ import { conversationIdFor, conversationWorkflowId } from '../../../lib/conversa
 import { deliverChatEvent } from '../../../bots/deliver.js';
 import { newWebConversationKey, webChatEvent } from '../../../bots/web/web-chat.js';
 import type { Conversation } from '../../../lib/db/index.js';
-import type { ServerDeps } from '../deps.js';
+import type { RouteDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { openSse } from '../sse.js';
 import { liveEvent } from './conversation-stream.js';
@@ -16,12 +16,13 @@ import {
   listConversationsQuery,
   postMessageBody,
 } from '../../contract/index.js';
+import { perUserStarts } from '../rate-limits.js';
 import { conversationView, messageView, turnView } from './conversation-views.js';
 import { cancelTurn, decideApproval } from '../../../bots/agent-control.js';
 
 const idParams = z.object({ id: z.uuid({ error: 'must be a conversation id (UUID)' }) });
 
-export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps): Promise<void> {
+export async function conversationRoutes(root: FastifyInstance, deps: RouteDeps): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
 
@@ -61,6 +62,7 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
       schema: {
         body: createConversationBody,
       },
+      config: perUserStarts(deps.limits),
     },
     async (request, reply) => {
       const key = newWebConversationKey(request.user);
@@ -131,10 +133,13 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
         params: idParams,
         body: postMessageBody,
       },
+      config: perUserStarts(deps.limits),
     },
     async (request, reply) => {
       const conversation = await findOwned(request.params.id, request.user.id);
+      const releaseStream = deps.streams.acquire(request.user.id);
       if (conversation.platform !== 'web') {
+        releaseStream();
         throw new HttpError(
           409,
           'wrong_platform',
@@ -184,6 +189,7 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
           );
       } catch (err) {
         unsubscribe();
+        releaseStream();
         deps.log.error({ err }, 'could not deliver the message to its workflow');
         throw new HttpError(
           503,
@@ -193,7 +199,10 @@ export async function conversationRoutes(root: FastifyInstance, deps: ServerDeps
       }
 
       const sse = openSse(reply);
-      sse.onClose(unsubscribe);
+      sse.onClose(() => {
+        unsubscribe();
+        releaseStream();
+      });
       sse.send('accepted', { conversationId: conversation.id, turnId });
       const deadline = Date.now() + (deps.turnWaitMs ?? 10 * 60_000);
       while (!sse.closed) {

@@ -7,10 +7,14 @@ import type { Connections } from '../../../integrations/connections/index.js';
 import type { Db } from '../../../lib/db/index.js';
 import { sessionUserOf } from '../auth.js';
 import { bindFlowToBrowser, checkFlowBrowser, clearFlowCookie } from './oauth-cookie.js';
+import { DEFAULT_HTTP_LIMITS, perUserStarts } from '../rate-limits.js';
+import type { HttpLimits } from '../rate-limits.js';
 
 /** What the integration routes need; `ServerDeps` provides it once it carries `connections`. */
 export interface IntegrationRouteDeps {
   connections: Connections;
+  /** Caps how many OAuth flows and key checks one user starts a minute; default limits if left out. */
+  limits?: HttpLimits;
 }
 
 // The portal's contract (web/contract) holds the request schemas both sides use.
@@ -62,7 +66,10 @@ export async function integrationRoutes(
 
   app.post(
     '/api/integrations/:id/connect',
-    { schema: { params: idParams, body: connectBody } },
+    {
+      schema: { params: idParams, body: connectBody },
+      config: perUserStarts(deps.limits ?? DEFAULT_HTTP_LIMITS),
+    },
     async (request, reply) => {
       const { id } = request.params;
       const { credentials, accountLabel } = request.body ?? {};
