@@ -1,5 +1,6 @@
 import type { ApprovalNotice } from '../../lib/chat/index.js';
 import type { Db } from '../../lib/db/index.js';
+import { escapeMrkdwn } from './format.js';
 import { untilAcquiredOrFinal } from './thread.js';
 import type { SlackContext, SlackPlace } from './thread.js';
 
@@ -27,16 +28,13 @@ const OUTCOME: Record<Exclude<ApprovalView['status'], 'pending'>, string> = {
 
 /** The Block Kit message: exactly what will run, why it asks, and the buttons (while pending). */
 export function approvalMessage(view: ApprovalView): { text: string; blocks: object[] } {
-  const command = view.summary.replace(/```/g, '`\u200b``');
+  const command = shown(view.summary).replace(/```/g, '`\u200b``');
   const blocks: object[] = [
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*Approval needed* to run \`${view.tool}\`:\n\`\`\`${command}\`\`\`\n${view.reason}`.slice(
-          0,
-          3000,
-        ),
+        text: `${view.status === 'pending' ? '*Approval needed*' : 'Asked'} to run \`${escapeMrkdwn(view.tool)}\`:\n\`\`\`${command}\`\`\`\n${shown(view.reason, 400)}`,
       },
     },
   ];
@@ -72,7 +70,7 @@ export function approvalMessage(view: ApprovalView): { text: string; blocks: obj
       view.decidedBy && (view.status === 'approved' || view.status === 'denied')
         ? ` by ${view.decidedBy}`
         : '';
-    const why = view.decisionReason ? `: ${view.decisionReason}` : '';
+    const why = view.decisionReason ? `: ${shown(view.decisionReason, 500)}` : '';
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: `${OUTCOME[view.status]}${by}${why}` },
@@ -80,7 +78,19 @@ export function approvalMessage(view: ApprovalView): { text: string; blocks: obj
   }
   const state =
     view.status === 'pending' ? 'Approval needed' : OUTCOME[view.status].replace(/^:\w+: /, '');
-  return { text: `${state}: ${view.summary}`.slice(0, 300), blocks };
+  return { text: escapeMrkdwn(`${state}: ${view.summary}`.slice(0, 300)), blocks };
+}
+
+/** Longest command a section shows: with the rest of its text it stays under Slack's 3,000. */
+const COMMAND_CHARS = 2_400;
+
+/**
+ * Escaped for mrkdwn, and never cut without saying so: a command longer than the section holds
+ * ends with how much more there is (the portal shows it whole).
+ */
+function shown(text: string, max = COMMAND_CHARS): string {
+  if (text.length <= max) return escapeMrkdwn(text);
+  return `${escapeMrkdwn(text.slice(0, max))}… (${text.length - max} more characters; the portal shows all of it)`;
 }
 
 /** A Dynamiq user as a Slack mention in this workspace, or their name. */

@@ -110,3 +110,12 @@ function summary(text: string): string {
   const plain = text.replace(/[*_~`>]/g, '').trim();
   return plain.length > 150 ? `${plain.slice(0, 149)}…` : plain || ' ';
 }
+
+/**
+ * Text as Slack shows it literally in mrkdwn: `&`, `<` and `>` escaped, as Slack requires, so a
+ * command or a reason holding `<!channel>` or `<https://…|…>` can neither ping a channel nor
+ * render a disguised link.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
