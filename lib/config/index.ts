@@ -71,6 +71,8 @@ export interface Config {
     tls: boolean;
     tlsCertPath: string | undefined;
     tlsKeyPath: string | undefined;
+    tlsCaPath: string | undefined;
+    tlsServerName: string | undefined;
     cliPath: string | undefined;
   };
   llm: {
@@ -204,9 +206,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       tls:
         e.TEMPORAL_TLS ||
         e.TEMPORAL_API_KEY !== undefined ||
-        e.TEMPORAL_TLS_CERT_PATH !== undefined,
+        e.TEMPORAL_TLS_CERT_PATH !== undefined ||
+        e.TEMPORAL_TLS_CA_PATH !== undefined,
       tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
       tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+      tlsCaPath: e.TEMPORAL_TLS_CA_PATH,
+      tlsServerName: e.TEMPORAL_TLS_SERVER_NAME,
       cliPath: e.TEMPORAL_CLI_PATH,
     },
     llm: {

@@ -84,6 +84,10 @@ export const envSchema = z.object({
   /** mTLS client certificate and key (PEM file paths) for Temporal Cloud or a secured cluster. */
   TEMPORAL_TLS_CERT_PATH: optionalString,
   TEMPORAL_TLS_KEY_PATH: optionalString,
+  /** CA certificate (PEM path) that signed the server's certificate, for a private CA (compose). */
+  TEMPORAL_TLS_CA_PATH: optionalString,
+  /** The name the server's certificate carries, when it differs from the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
   /** The `temporal` CLI used for the embedded server; default: PATH, then .tools/bin. */
   TEMPORAL_CLI_PATH: optionalString,
   /** Key for an OpenAI-compatible API. Local servers (Ollama, vLLM) may not need one. */

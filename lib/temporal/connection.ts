@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import type { TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config/index.js';
 
@@ -11,6 +12,10 @@ export interface TemporalTarget {
   tls?: boolean;
   tlsCertPath?: string;
   tlsKeyPath?: string;
+  /** Trusts the server's certificate from this CA (PEM path) instead of the system's roots. */
+  tlsCaPath?: string;
+  /** Expects this name in the server's certificate instead of the address's host. */
+  tlsServerName?: string;
 }
 
 export function targetFromConfig(config: Config, address: string): TemporalTarget {
@@ -22,16 +27,26 @@ export function targetFromConfig(config: Config, address: string): TemporalTarge
     tls: t.tls,
     tlsCertPath: t.tlsCertPath,
     tlsKeyPath: t.tlsKeyPath,
+    tlsCaPath: t.tlsCaPath,
+    tlsServerName: t.tlsServerName,
   };
 }
 
-async function tlsOptions(t: TemporalTarget) {
+/** The SDK's TLS options: mTLS when a client pair is given, a private CA, a name override. */
+export async function tlsOptions(t: TemporalTarget): Promise<TLSConfig | true | undefined> {
   if (!t.tls) return undefined;
-  if (t.tlsCertPath && t.tlsKeyPath) {
-    const [crt, key] = await Promise.all([fs.readFile(t.tlsCertPath), fs.readFile(t.tlsKeyPath)]);
-    return { clientCertPair: { crt, key } };
-  }
-  return true as const;
+  const read = (path: string | undefined) => (path ? fs.readFile(path) : undefined);
+  const [crt, key, ca] = await Promise.all([
+    read(t.tlsCertPath),
+    read(t.tlsKeyPath),
+    read(t.tlsCaPath),
+  ]);
+  if (!crt && !key && !ca && !t.tlsServerName) return true;
+  return {
+    ...(crt && key ? { clientCertPair: { crt, key } } : {}),
+    ...(ca ? { serverRootCACertificate: ca } : {}),
+    ...(t.tlsServerName ? { serverNameOverride: t.tlsServerName } : {}),
+  };
 }
 
 export async function connectClient(
