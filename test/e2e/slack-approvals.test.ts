@@ -101,7 +101,7 @@ describe('approvals in Slack', () => {
     // Someone else in the channel may not decide: told so, alone, and nothing runs.
     expect((await click('UBYSTANDER', 'dynamiq_approve', 'bystander')).status).toBe(200);
     const told = await slack.waitFor(() =>
-      slack.ephemerals.find((e) => e.responseUrl.endsWith('/bystander')),
+      slack.ephemerals.find((e) => String(e.responseUrl).endsWith('/bystander')),
     );
     expect(told).toMatchObject({ response_type: 'ephemeral' });
     expect(String(told.text)).toMatch(/may not decide/);
