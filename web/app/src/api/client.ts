@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import {
+  approvalDecisionResponse,
   auditResponse,
   awsTrustResponse,
+  cancelTurnResponse,
   cloudCredentialResponse,
   cloudCredentialsResponse,
   connectResponse,
@@ -20,6 +22,7 @@ import {
   statusResponse,
 } from '../../../contract/index.js';
 import type {
+  ApprovalDecisionBody,
   AwsCredentialInput,
   ConnectBody,
   ConversationStreamEvent,
@@ -186,7 +189,18 @@ export function createApi(opts: ApiOptions = {}) {
       const res = await send('POST', `/api/conversations/${enc(id)}/messages`, body, signal);
       await stream(res, onEvent);
     },
-    /** Follows a conversation from after the message with sequence number `after`. */
+    /** Approves or denies a pending approval; 403 when the caller may not decide it. */
+    decideApproval: (id: string, approvalId: string, body: ApprovalDecisionBody) =>
+      json(
+        approvalDecisionResponse,
+        'POST',
+        `/api/conversations/${enc(id)}/approvals/${enc(approvalId)}`,
+        body,
+      ),
+    /** Cancels the conversation's running turn; 409 when nothing runs. */
+    cancelTurn: (id: string) =>
+      json(cancelTurnResponse, 'POST', `/api/conversations/${enc(id)}/cancel`, {}),
+    /** Follows a conversation from after the stored row with sequence number `after`. */
     async follow(
       id: string,
       after: number,

@@ -1,6 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
-import type { ConversationView, MessageView } from '../../../contract/index.js';
+import type {
+  ConversationStreamEvent,
+  ConversationView,
+  MessageView,
+} from '../../../contract/index.js';
 import { ApiError } from '../api/client.js';
 import type { Api } from '../api/client.js';
 import { Badge, Button, ErrorNote, Loading, formatTime, messageOf } from '../components/ui.js';
@@ -8,11 +12,33 @@ import { useDraft } from '../hooks.js';
 import { Link, useLocation } from '../router.js';
 import { useApi } from '../session.js';
 import { PLATFORM_LABEL, titleOf } from './Conversations.js';
+import { TurnActivity } from './TurnActivity.js';
+import { applyTurnEvent, isActive, lastStoredSeq, turnsFromDetail } from './turn-state.js';
+import type { Turns } from './turn-state.js';
 
 /** A first message typed in /chat, sent by the conversation's page once it is open. */
 const handoff = new Map<string, string>();
 
 const newTurnId = () => crypto.randomUUID();
+
+type TokenEvent = Extract<ConversationStreamEvent, { event: 'token' }>['data'];
+/** A turn's streamed text, per step: a retried step (higher attempt) starts its text over. */
+type LiveText = Record<string, { attempt: number; text: string }>;
+
+export function addToken(live: Record<string, LiveText>, turnId: string, t: TokenEvent) {
+  const steps = live[turnId] ?? {};
+  const stepId = t.stepId ?? '';
+  const attempt = t.attempt ?? 1;
+  const shown = steps[stepId];
+  if (shown && attempt < shown.attempt) return live;
+  const text = shown && shown.attempt === attempt ? shown.text + t.delta : t.delta;
+  return { ...live, [turnId]: { ...steps, [stepId]: { attempt, text } } };
+}
+
+const liveTextOf = (steps: LiveText | undefined) =>
+  Object.values(steps ?? {})
+    .map((s) => s.text)
+    .join('');
 
 /**
  * Follows a conversation: the stored messages, then live events over SSE. A dropped stream
@@ -22,7 +48,8 @@ const newTurnId = () => crypto.randomUUID();
 export function useConversationFeed(api: Api, id: string, ownTurns: React.RefObject<Set<string>>) {
   const [conversation, setConversation] = useState<ConversationView | null>(null);
   const [messages, setMessages] = useState<MessageView[]>([]);
-  const [live, setLive] = useState<Record<string, string>>({});
+  const [live, setLive] = useState<Record<string, LiveText>>({});
+  const [turns, setTurns] = useState<Turns>({});
   const [error, setError] = useState<string | null>(null);
   const [connected, setConnected] = useState(false);
 
@@ -44,7 +71,8 @@ export function useConversationFeed(api: Api, id: string, ownTurns: React.RefObj
         const detail = await api.conversation(id);
         setConversation(detail.conversation);
         setMessages(detail.messages);
-        lastSeq = detail.messages.at(-1)?.seq ?? 0;
+        setTurns(turnsFromDetail(detail.turns));
+        lastSeq = lastStoredSeq(detail.messages, detail.turns);
       } catch (err) {
         if (!abort.signal.aborted) setError(messageOf(err));
         return;
@@ -64,7 +92,11 @@ export function useConversationFeed(api: Api, id: string, ownTurns: React.RefObj
               } else if (e.event === 'token' && e.data.turnId) {
                 const turnId = e.data.turnId;
                 if (ownTurns.current.has(turnId)) return;
-                setLive((l) => ({ ...l, [turnId]: (l[turnId] ?? '') + e.data.delta }));
+                setLive((l) => addToken(l, turnId, e.data));
+              } else {
+                if (e.event === 'tool.call' || e.event.startsWith('approval.'))
+                  lastSeq = Math.max(lastSeq, (e.data as { seq: number }).seq);
+                setTurns((t) => applyTurnEvent(t, e));
               }
             },
             abort.signal,
@@ -84,7 +116,7 @@ export function useConversationFeed(api: Api, id: string, ownTurns: React.RefObj
     return () => abort.abort();
   }, [api, id, addMessage, ownTurns]);
 
-  return { conversation, messages, live, setLive, addMessage, error, connected };
+  return { conversation, messages, live, setLive, turns, setTurns, addMessage, error, connected };
 }
 
 export function ConversationPage({ id }: { id: string }) {
@@ -95,7 +127,27 @@ export function ConversationPage({ id }: { id: string }) {
   const [sending, setSending] = useState<string | null>(null);
   const [sendError, setSendError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
-  const { conversation, messages, live, setLive, addMessage } = feed;
+  const { conversation, messages, live, setLive, turns, setTurns, addMessage } = feed;
+  const [stopping, setStopping] = useState(false);
+  const [stopError, setStopError] = useState<string | null>(null);
+
+  const decide = useCallback(
+    async (approvalId: string, decision: 'approve' | 'deny') => {
+      await api.decideApproval(id, approvalId, { decision });
+    },
+    [api, id],
+  );
+  const stop = async () => {
+    setStopping(true);
+    setStopError(null);
+    try {
+      await api.cancelTurn(id);
+    } catch (err) {
+      setStopError(messageOf(err));
+    } finally {
+      setStopping(false);
+    }
+  };
 
   const send = useCallback(
     async (text: string) => {
@@ -107,12 +159,12 @@ export function ConversationPage({ id }: { id: string }) {
       try {
         await api.sendMessage(id, { text, clientMessageId: turnId }, (e) => {
           if (e.event === 'accepted') setDraft((d) => (d.trim() === text.trim() ? '' : d));
-          else if (e.event === 'token')
-            setLive((l) => ({ ...l, [turnId]: (l[turnId] ?? '') + e.data.delta }));
+          else if (e.event === 'token') setLive((l) => addToken(l, turnId, e.data));
           else if (e.event === 'message') {
             addMessage(e.data);
             setLive(({ [turnId]: _, ...rest }) => rest);
           } else if (e.event === 'timeout') setNote(e.data.message);
+          else setTurns((t) => applyTurnEvent(t, e));
         });
       } catch (err) {
         setSendError(messageOf(err));
@@ -120,7 +172,7 @@ export function ConversationPage({ id }: { id: string }) {
         setSending(null);
       }
     },
-    [api, id, addMessage, setDraft, setLive],
+    [api, id, addMessage, setDraft, setLive, setTurns],
   );
 
   // A first message typed in /chat arrives here once the conversation exists.
@@ -135,8 +187,15 @@ export function ConversationPage({ id }: { id: string }) {
 
   if (feed.error && !conversation) return <ErrorNote>{feed.error}</ErrorNote>;
   if (!conversation) return <Loading label="Loading the conversation…" />;
-  const pending = Object.entries(live).filter(([, text]) => text);
+  const pending = Object.entries(live)
+    .map(([turnId, steps]) => [turnId, liveTextOf(steps)] as const)
+    .filter(([, text]) => text);
   const canReply = conversation.platform === 'web';
+  const running = Object.values(turns).some(isActive);
+  const actions = { decide };
+  // Each turn's activity goes after the message that started it; others (no message yet) last.
+  const placed = new Set(messages.filter((m) => m.role === 'user').map((m) => m.turnId));
+  const unplaced = Object.values(turns).filter((t) => !placed.has(t.turnId));
 
   return (
     <div className="flex min-h-[calc(100vh-10rem)] flex-col">
@@ -151,6 +210,11 @@ export function ConversationPage({ id }: { id: string }) {
           <h1 className="mt-1 text-xl font-semibold">{titleOf(conversation)}</h1>
         </div>
         <span className="flex items-center gap-2 text-xs text-zinc-500">
+          {running ? (
+            <Button disabled={stopping} onClick={() => void stop()}>
+              {stopping ? 'Stopping…' : 'Stop'}
+            </Button>
+          ) : null}
           <Badge tone="zinc">
             {PLATFORM_LABEL[conversation.platform] ?? conversation.platform}
           </Badge>
@@ -162,7 +226,15 @@ export function ConversationPage({ id }: { id: string }) {
           <li className="text-sm text-zinc-500">No messages yet.</li>
         ) : null}
         {messages.map((m) => (
-          <MessageItem key={m.id} message={m} />
+          <MessageWithActivity
+            key={m.id}
+            message={m}
+            turn={m.role === 'user' && m.turnId ? turns[m.turnId] : undefined}
+            actions={actions}
+          />
+        ))}
+        {unplaced.map((t) => (
+          <TurnActivity key={t.turnId} turn={t} actions={actions} />
         ))}
         {pending.map(([turnId, text]) => (
           <li
@@ -183,6 +255,11 @@ export function ConversationPage({ id }: { id: string }) {
         ) : null}
       </ol>
       {note ? <p className="mt-3 text-sm text-zinc-500">{note}</p> : null}
+      {stopError ? (
+        <div className="mt-3">
+          <ErrorNote>{stopError}</ErrorNote>
+        </div>
+      ) : null}
       {feed.error ? (
         <div className="mt-3">
           <ErrorNote>{feed.error}</ErrorNote>
@@ -208,6 +285,19 @@ export function ConversationPage({ id }: { id: string }) {
         </p>
       )}
     </div>
+  );
+}
+
+function MessageWithActivity(props: {
+  message: MessageView;
+  turn: Turns[string] | undefined;
+  actions: Parameters<typeof TurnActivity>[0]['actions'];
+}) {
+  return (
+    <>
+      <MessageItem message={props.message} />
+      {props.turn ? <TurnActivity turn={props.turn} actions={props.actions} /> : null}
+    </>
   );
 }
 
