@@ -100,3 +100,19 @@ export type { ReadinessResponse, StatusPart, StatusResponse } from './status.js'
 /** Every error the API sends: `{error: {code, message}}`. */
 export { errorBody } from './errors.js';
 export type { ErrorBodyView } from './errors.js';
+export {
+  budgetBody,
+  budgetParams,
+  budgetSchema,
+  budgetsResponse,
+  channelPoliciesResponse,
+  channelPolicyBody,
+  channelPolicyParams,
+  channelPolicySchema,
+  integrationPoliciesResponse,
+  integrationPolicyBody,
+  integrationPolicyParams,
+  integrationPolicySchema,
+  policyModeSchema,
+} from './admin.js';
+export type { BudgetView, ChannelPolicyView, PolicyModeName } from './admin.js';

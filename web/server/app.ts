@@ -4,6 +4,8 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { authenticate } from './auth.js';
 import type { RouteDeps, ServerDeps } from './deps.js';
 import { body, errorHandler, frameworkErrorHandler } from './errors.js';
+import { catalog } from '../../integrations/index.js';
+import { adminRoutes } from './routes/admin.js';
 import { sessionRoutes, signInRoutes } from './routes/auth.js';
 import { conversationEventRoutes } from './routes/conversation-events.js';
 import { conversationRoutes } from './routes/conversations.js';
@@ -79,6 +81,9 @@ export async function buildServer(serverDeps: ServerDeps) {
     await integrationRoutes(api, deps);
     await sandboxConsentRoutes(api, deps);
     await statusRoutes(api, deps);
+    await api.register(async (admin) =>
+      adminRoutes(admin, { db: deps.db, integrationIds: new Set(catalog.map((i) => i.id)) }),
+    );
   });
   return app;
 }
