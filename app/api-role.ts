@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { CredentialBroker } from '../broker/index.js';
 import { createSlackFrontDoor } from '../bots/slack/index.js';
+import { createTeamsFrontDoor } from '../bots/teams/index.js';
 import type { Config } from '../lib/config/index.js';
 import { loadOrCreateSecret } from '../lib/local-secrets.js';
 import type { Logger } from '../lib/logging.js';
@@ -76,6 +77,17 @@ export async function startApiRole(opts: {
       })
     : undefined;
   if (slack) shutdown.add(() => slack.close());
+  const teams = config.teams.enabled
+    ? createTeamsFrontDoor({
+        config: config.teams,
+        db,
+        bus: core.bus,
+        temporal: client,
+        taskQueue: config.temporal.taskQueue,
+        log,
+      })
+    : undefined;
+  if (teams) shutdown.add(() => teams.close());
   const server = await buildServer({
     db,
     temporal: client,
@@ -94,6 +106,7 @@ export async function startApiRole(opts: {
     limits: config.http,
     trustProxy: config.http.trustProxy,
     slack,
+    teams,
   });
   shutdown.add(() => server.close());
   await server.listen({ port: config.port, host: config.host });

@@ -23,7 +23,8 @@ describe('startBanner', () => {
         '  LLM             set LLM_API_KEY (OpenAI) or LLM_BASE_URL (Ollama, vLLM, ...); until then the bot answers that it needs one',
         '  E2B             local bubblewrap sandboxes are used; for E2B set SANDBOX_PROVIDER=e2b, E2B_API_KEY and E2B_TEMPLATE_ID',
         '  Slack           set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); see "Add Dynamiq to Slack" in the README',
-        '  Chat platforms  Teams and Discord are not available yet; chat in Slack, the portal or through the API',
+        '  Teams           set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD; see "Add Dynamiq to Microsoft Teams" in the README',
+        '  Chat platforms  Discord is not available yet; chat in Slack, Teams, the portal or through the API',
       ].join('\n'),
     );
   });

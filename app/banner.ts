@@ -9,7 +9,7 @@ export interface BannerInput {
   bootstrapLink: string | undefined;
   /** The generated administrator token's file, when DYNAMIQ_API_TOKEN is unset. */
   apiTokenFile: string | undefined;
-  config: Pick<Config, 'llm' | 'sandbox' | 'slack'>;
+  config: Pick<Config, 'llm' | 'sandbox' | 'slack' | 'teams'>;
 }
 
 /**
@@ -53,9 +53,16 @@ export function startBanner(input: BannerInput): string {
         'Slack',
         'set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); see "Add Dynamiq to Slack" in the README',
       ]);
+    if (config.teams.enabled)
+      rows.push(['Teams', `messaging endpoint ${input.url ?? 'PUBLIC_URL'}/teams/messages`]);
+    else
+      missing.push([
+        'Teams',
+        'set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD; see "Add Dynamiq to Microsoft Teams" in the README',
+      ]);
     missing.push([
       'Chat platforms',
-      'Teams and Discord are not available yet; chat in Slack, the portal or through the API',
+      'Discord is not available yet; chat in Slack, Teams, the portal or through the API',
     ]);
   }
 

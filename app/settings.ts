@@ -56,6 +56,7 @@ export function resolveSettings(config: Config): AppSettings {
     problems.push((err as Error).message);
   }
   problems.push(...slackProblems(config));
+  problems.push(...teamsProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return { oauthClients, endpointOverrides, mcp: { ...config.mcp, localServers } };
 }
@@ -79,3 +80,25 @@ function slackProblems({ slack }: Config): string[] {
   }
   return problems;
 }
+
+/** Half a Teams configuration is a mistake worth stopping for: say which variable completes it. */
+function teamsProblems({ teams }: Config): string[] {
+  const problems: string[] = [];
+  const msi = teams.appType === 'UserAssignedMSI';
+  if (
+    teams.appId === undefined &&
+    (teams.appPassword !== undefined || teams.tenantId !== undefined)
+  ) {
+    problems.push("MICROSOFT_APP_ID is needed for Teams (the Azure Bot's Microsoft App ID)");
+  }
+  if (teams.appId !== undefined && !msi && teams.appPassword === undefined) {
+    problems.push(
+      "MICROSOFT_APP_PASSWORD is needed for Teams (a client secret of the bot's app registration)",
+    );
+  }
+  if (teams.appId !== undefined && teams.appType !== 'MultiTenant' && !teams.tenantId) {
+    problems.push(`MICROSOFT_APP_TENANT_ID is needed when MICROSOFT_APP_TYPE is ${teams.appType}`);
+  }
+  return problems;
+}
+

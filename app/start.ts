@@ -4,6 +4,7 @@ import type { Keyring } from '../lib/crypto/index.js';
 import type { Database } from '../lib/db/index.js';
 import type { Logger } from '../lib/logging.js';
 import { createSlackFrontEnd } from '../bots/slack/index.js';
+import { createTeamsFrontEnd } from '../bots/teams/index.js';
 import { startApiRole } from './api-role.js';
 import { openCore } from './core.js';
 import { buildIntegrationServices } from './integration-services.js';
@@ -63,6 +64,9 @@ export async function startDynamiq(
               keyring: core.keyring,
               config: config.slack,
             }),
+          }),
+          ...(config.teams.enabled && {
+            teams: createTeamsFrontEnd({ db: core.database.prisma, config: config.teams }),
           }),
         },
       });

@@ -131,6 +131,21 @@ export interface Config {
   };
   /** The Slack front end; `enabled` when a signing secret (or app token) and a bot token or OAuth app are set. */
   slack: SlackConfig;
+  /** The Microsoft Teams front end; `enabled` when MICROSOFT_APP_ID and a password (or MSI) are set. */
+  teams: TeamsConfig;
+}
+
+export interface TeamsConfig {
+  enabled: boolean;
+  appId: string | undefined;
+  appPassword: string | undefined;
+  tenantId: string | undefined;
+  appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+  /** Overrides of Bot Framework's endpoints; undefined: Microsoft's public cloud. */
+  openIdMetadataUrl: string | undefined;
+  emulatorOpenIdMetadataUrl: string | undefined;
+  tokenIssuer: string | undefined;
+  tokenUrl: string | undefined;
 }
 
 export interface SlackConfig {
@@ -273,6 +288,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       clientSecret: e.SLACK_CLIENT_SECRET,
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: (e.SLACK_API_URL ?? 'https://slack.com/api/').replace(/\/?$/, '/'),
+    },
+    teams: {
+      enabled:
+        e.MICROSOFT_APP_ID !== undefined &&
+        (e.MICROSOFT_APP_PASSWORD !== undefined || e.MICROSOFT_APP_TYPE === 'UserAssignedMSI'),
+      appId: e.MICROSOFT_APP_ID,
+      appPassword: e.MICROSOFT_APP_PASSWORD,
+      tenantId: e.MICROSOFT_APP_TENANT_ID,
+      appType: e.MICROSOFT_APP_TYPE,
+      openIdMetadataUrl: e.MICROSOFT_OPENID_METADATA_URL,
+      emulatorOpenIdMetadataUrl: e.MICROSOFT_EMULATOR_OPENID_METADATA_URL,
+      tokenIssuer: e.MICROSOFT_TOKEN_ISSUER,
+      tokenUrl: e.MICROSOFT_TOKEN_URL,
     },
     mcp: {
       defaultProvider: e.MCP_DEFAULT_PROVIDER,

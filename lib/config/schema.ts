@@ -266,6 +266,25 @@ export const envSchema = z.object({
   SLACK_APP_TOKEN: optionalString,
   /** Slack's Web API base. Default https://slack.com/api/; tests point it at a local fake. */
   SLACK_API_URL: optionalUrl,
+  /** Microsoft Teams: the Azure Bot's Microsoft App ID (the audience of Bot Framework JWTs). */
+  MICROSOFT_APP_ID: optionalString,
+  /** The app registration's client secret (the bot's outgoing token); not for UserAssignedMSI. */
+  MICROSOFT_APP_PASSWORD: optionalString,
+  /** The app registration's tenant; required for SingleTenant and UserAssignedMSI. */
+  MICROSOFT_APP_TENANT_ID: optionalString,
+  /** How the bot's app registration is set up, as in the Azure Bot resource. Default MultiTenant. */
+  MICROSOFT_APP_TYPE: z
+    .enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI', ''])
+    .optional()
+    .transform((v) => v || 'MultiTenant'),
+  /** Bot Framework's OpenID metadata for incoming JWTs. Default Microsoft's; tests point it at a fake. */
+  MICROSOFT_OPENID_METADATA_URL: optionalUrl,
+  /** OpenID metadata for tokens from the Emulator and Azure AD (skills). Default Microsoft's. */
+  MICROSOFT_EMULATOR_OPENID_METADATA_URL: optionalUrl,
+  /** The issuer incoming Bot Framework JWTs must carry. Default https://api.botframework.com. */
+  MICROSOFT_TOKEN_ISSUER: optionalUrl,
+  /** Token endpoint for the bot's outgoing calls (client credentials). Default login.microsoftonline.com's. */
+  MICROSOFT_TOKEN_URL: optionalUrl,
 });
 
 export type Env = z.infer<typeof envSchema>;

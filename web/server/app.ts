@@ -64,6 +64,8 @@ export async function buildServer(serverDeps: ServerDeps) {
   await app.register(async (scope) => oauthCallbackRoutes(scope, deps));
   // Slack signs each request itself; its scope keeps the raw body the signature covers.
   if (deps.slack) await app.register(async (scope) => deps.slack!.register(scope));
+  // Teams authenticates each activity with a Bot Framework JWT, not the portal's credentials.
+  if (deps.teams) await app.register(async (scope) => deps.teams!.register(scope));
   // Sandboxes authenticate with their own short-lived token, never the administrator's.
   await app.register(async (scope) => mcpProxyRoutes(scope, deps));
   await app.register(async (scope) => cloudBrokerRoutes(scope, deps));

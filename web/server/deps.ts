@@ -3,6 +3,7 @@ import type { McpRegistry } from '../../mcp/index.js';
 import type { CredentialBroker } from '../../broker/index.js';
 import type { Connections } from '../../integrations/connections/index.js';
 import type { SlackFrontDoor } from '../../bots/slack/index.js';
+import type { TeamsFrontDoor } from '../../bots/teams/index.js';
 import type { Db } from '../../lib/db/index.js';
 import type { HttpLimits, StreamSlots } from './rate-limits.js';
 import type { EventBus } from '../../lib/events/index.js';
@@ -37,6 +38,8 @@ export interface ServerDeps {
   deployment?: DeploymentFacts;
   /** The Slack front end (POST /slack/events, "Add to Slack"); leave out to turn Slack off. */
   slack?: SlackFrontDoor;
+  /** The Teams front end (POST /teams/messages); leave out to turn Teams off. */
+  teams?: TeamsFrontDoor;
   /** How long a message's SSE stream waits for the answer before it gives up, in ms. */
   turnWaitMs?: number;
   /** Rate limits and caps (rate-limits.ts); each one left out takes its default. */

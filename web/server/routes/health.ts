@@ -9,7 +9,7 @@ import type { ServerDeps } from '../deps.js';
  */
 export async function healthRoutes(
   app: FastifyInstance,
-  deps: Pick<ServerDeps, 'db' | 'temporal' | 'log'>,
+  deps: Pick<ServerDeps, 'db' | 'temporal' | 'log' | 'teams'>,
 ): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -24,9 +24,13 @@ export async function healthRoutes(
     const database = shown(dbProbe);
     const temporal = shown(temporalProbe);
     const ready = database === 'ok' && temporal === 'ok';
-    return reply
-      .status(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'not_ready', database, temporal });
+    return reply.status(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'not_ready',
+      database,
+      temporal,
+      // Said, not counted: Microsoft's keys out of reach refuses Teams activities, nothing else.
+      ...(deps.teams ? { teams: deps.teams.status() } : {}),
+    });
   });
 }
 
