@@ -14,7 +14,8 @@ export const CONNECTION_ERRORS = {
   'dynamiq.connections.reconnect_required': 409,
   'dynamiq.connections.provider_error': 502,
   'dynamiq.connections.registration_failed': 502,
-  'dynamiq.connections.provider_not_configured': 503,
+  // The deployment lacks the provider's settings: a state the request cannot change, not an outage.
+  'dynamiq.connections.provider_not_configured': 409,
   'dynamiq.connections.refresh_failed': 502,
   'dynamiq.connections.secret_unreadable': 500,
 } as const;

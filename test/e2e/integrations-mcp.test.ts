@@ -241,15 +241,15 @@ describe('mcp-type integrations with both providers configured', () => {
 });
 
 describe('mcp-type integrations when a provider is unconfigured or down', () => {
-  it('answers connect with a 503 naming what to set, and the list still works', async () => {
+  it('answers connect with a 409 naming what to set, and the list still works', async () => {
     const server = await serverWith({ pipedream: pipedreamSettings() });
     const res = await connect(server, 'outlook');
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(409);
     const { error } = await json<{ error: { code: string; message: string } }>(res);
     expect(error.code).toBe('dynamiq.connections.provider_not_configured');
     expect(error.message).toContain('Outlook connects through Composio');
     expect(error.message).toContain('COMPOSIO_API_KEY');
-    expect((await disconnect(server, 'outlook')).status).toBe(503);
+    expect((await disconnect(server, 'outlook')).status).toBe(409);
 
     const statuses = await list(server);
     expect(statuses.get('outlook')).toMatchObject({

@@ -17,6 +17,7 @@ import { mcpProxyRoutes, mcpRoutes } from './routes/mcp.js';
 import { statusRoutes } from './routes/status.js';
 import { openPortal, portalRoutes } from './portal.js';
 import { DEFAULT_HTTP_LIMITS, StreamSlots, registerRateLimits } from './rate-limits.js';
+import { documentUserAuth, openApiRoutes, registerOpenApi } from './openapi.js';
 
 /** Builds the HTTP server (not listening yet): health, then authenticated /api routes. */
 export async function buildServer(serverDeps: ServerDeps) {
@@ -46,6 +47,8 @@ export async function buildServer(serverDeps: ServerDeps) {
   app.removeContentTypeParser('text/plain');
   await app.register(fastifyCookie);
   await registerRateLimits(app, limits, deps.log);
+  // Before any route: it describes each one as it is registered (GET /api/openapi.json).
+  await registerOpenApi(app);
   // The portal's pages; its client-side routes fall back to index.html, the API's do not.
   const portal = openPortal(deps.portalDir);
   await app.register(async (scope) => portalRoutes(scope, portal));
@@ -75,6 +78,7 @@ export async function buildServer(serverDeps: ServerDeps) {
       'onRequest',
       authenticate({ apiToken: deps.apiToken, admin: deps.admin, db: deps.db }),
     );
+    documentUserAuth(api);
     await sessionRoutes(api, deps);
     await conversationRoutes(api, deps);
     await conversationEventRoutes(api, deps);
@@ -86,6 +90,7 @@ export async function buildServer(serverDeps: ServerDeps) {
     await api.register(async (admin) =>
       adminRoutes(admin, { db: deps.db, integrationIds: new Set(catalog.map((i) => i.id)) }),
     );
+    await openApiRoutes(api);
   });
   return app;
 }

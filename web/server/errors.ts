@@ -92,6 +92,15 @@ export function frameworkErrorHandler(
       );
     return;
   }
+  // A path parameter longer than the router's limit (100 characters): no route has such ids.
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply
+      .status(414)
+      .send(
+        body('dynamiq.http.uri_too_long', 'A path segment is too long (at most 100 characters).'),
+      );
+    return;
+  }
   void reply
     .status(500)
     .send(body('dynamiq.http.internal', 'Something went wrong; see the server log.'));

@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalProvider, McpRegistry, PROXY_ERRORS } from '../../../mcp/index.js';
+import { ComposioProvider, LocalProvider, McpRegistry, PROXY_ERRORS } from '../../../mcp/index.js';
 import { createLogger } from '../../../lib/logging.js';
 import { MCP_OPERATIONS, signSandboxToken } from '../../../lib/sandbox-access/index.js';
 import type { SandboxTokenSubject } from '../../../lib/sandbox-access/index.js';
@@ -327,5 +327,32 @@ describe('MCP connect links', () => {
       successRedirectUrl: `${PUBLIC_URL}/integrations?connected=notes`,
       errorRedirectUrl: `${PUBLIC_URL}/integrations?failed=notes`,
     });
+  });
+
+  // Found by the API fuzz test: an app whose provider lacks its settings answered 500.
+  it("answers 409 naming what to set when the app's provider is not configured", async () => {
+    const unconfigured = await buildApp(
+      new McpRegistry({
+        providers: [new ComposioProvider({ apiKey: undefined })],
+        defaultProvider: 'composio',
+      }),
+    );
+    try {
+      const res = await unconfigured.inject({
+        method: 'POST',
+        url: '/api/mcp/apps/confluence/connect',
+        headers: { authorization: `Bearer ${adminToken}` },
+        payload: {},
+      });
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({
+        error: {
+          code: 'dynamiq.http.provider_not_configured',
+          message: expect.stringContaining('COMPOSIO_API_KEY'),
+        },
+      });
+    } finally {
+      await unconfigured.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import {
+  McpConfigError,
   PROXY_ERRORS,
   ProxyError,
   handleProxyRequest,
@@ -76,12 +77,22 @@ export async function mcpRoutes(
       const { app } = request.params;
       const { successRedirectUrl, errorRedirectUrl } = request.body;
       // The provider's page sends the browser to these: absolute, and only under PUBLIC_URL.
-      const link = await deps.mcp.connectLink(request.user.id, app, {
-        ...(successRedirectUrl
-          ? { successRedirectUrl: ownUrl(successRedirectUrl, deps.publicUrl) }
-          : {}),
-        ...(errorRedirectUrl ? { errorRedirectUrl: ownUrl(errorRedirectUrl, deps.publicUrl) } : {}),
-      });
+      const link = await deps.mcp
+        .connectLink(request.user.id, app, {
+          ...(successRedirectUrl
+            ? { successRedirectUrl: ownUrl(successRedirectUrl, deps.publicUrl) }
+            : {}),
+          ...(errorRedirectUrl
+            ? { errorRedirectUrl: ownUrl(errorRedirectUrl, deps.publicUrl) }
+            : {}),
+        })
+        .catch((err: unknown) => {
+          // The app's provider lacks its settings here (no API key, no auth config for the
+          // app): the deployment's state, not a crash, and the message says what to set.
+          if (err instanceof McpConfigError)
+            throw new HttpError(409, 'provider_not_configured', err.message);
+          throw err;
+        });
       if (!link) {
         throw new HttpError(
           404,
