@@ -24,7 +24,12 @@ import type { ConversationInput, ConversationResult, ConversationState } from '.
 import { closeSandboxOptions } from './agent/options.js';
 import { llmFailureText, runAgentTurn } from './agent/turn.js';
 import type { ConversationContext, RunningTurn } from './agent/turn.js';
-import { isApprovalDecision, isCancelTurn, isChatEventFor } from './agent/validate.js';
+import {
+  isApprovalDecision,
+  isCancelTurn,
+  isChatEventFor,
+  isConversationInput,
+} from './agent/validate.js';
 import {
   IDLE_CLOSE_AFTER,
   LLM_ACTIVITY,
@@ -41,6 +46,7 @@ const sandbox = proxyActivities<Activities>(SANDBOX_ACTIVITY);
 /** Patch ids: each marks where this code departs from histories recorded before it. */
 const AGENT_LOOP = 'agent-loop';
 const IDLE_CLOSE_RACE = 'idle-close-race';
+const REFUSE_BAD_INPUT = 'refuse-bad-input';
 
 /** How long closing waits for the worker that holds the sandbox before another closes it. */
 const CLOSE_HOST_WAIT_MS = 30_000;
@@ -51,6 +57,15 @@ const CLOSE_HOST_WAIT_MS = 30_000;
  * leaves no trace in history.
  */
 export async function conversationWorkflow(input: ConversationInput): Promise<ConversationResult> {
+  // Started by a plain client (the codec refused its arguments) or with a malformed input: fail
+  // the run at once, so the conversation's id is free for its genuine start, never wedged.
+  if (!isConversationInput(input) && patched(REFUSE_BAD_INPUT)) {
+    throw ApplicationFailure.create({
+      type: UPDATE_REJECTIONS.invalid,
+      message: 'Refused: the workflow input is malformed or was not sealed by the payload codec.',
+      nonRetryable: true,
+    });
+  }
   const pending: ChatEvent[] = [...(input.pending ?? [])];
   const seen = new Set(input.seenEventIds ?? []);
   let turnsCompleted = input.turnsCompleted ?? 0;
@@ -140,7 +155,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   );
 
   for (;;) {
-    const hasWork = await condition(() => pending.length > 0, IDLE_CLOSE_AFTER);
+    const hasWork = await condition(
+      () => pending.length > 0,
+      input.idleCloseAfterMs ?? IDLE_CLOSE_AFTER,
+    );
     if (!hasWork) {
       await condition(allHandlersFinished);
       if (pending.length > 0) continue;
@@ -170,6 +188,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
         seenEventIds: [...seen].slice(-SEEN_EVENT_IDS_KEPT),
         turnsCompleted,
         ...(conversation.sandboxHost ? { sandboxHost: conversation.sandboxHost } : {}),
+        ...(input.idleCloseAfterMs ? { idleCloseAfterMs: input.idleCloseAfterMs } : {}),
       });
     }
   }

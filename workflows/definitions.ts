@@ -11,6 +11,11 @@ export interface ConversationInput {
   turnsCompleted?: number;
   /** The task queue of the worker that holds the conversation's sandbox. */
   sandboxHost?: string;
+  /**
+   * How long the conversation waits for a message before it closes, in milliseconds; default
+   * IDLE_CLOSE_AFTER (workflows/policies.ts). Carried across continue-as-new.
+   */
+  idleCloseAfterMs?: number;
 }
 
 export interface ConversationState {

@@ -523,9 +523,11 @@ function classify(err: unknown): unknown {
       );
     }
     if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
+      // The SDK's message starts with the status again ("400 Invalid schema ..."): said once.
+      const said = err.message.replace(new RegExp(`^${status}\\s+`), '');
       return new LlmRequestRejectedError(
         status,
-        `the LLM server refused the request (HTTP ${status}: ${err.message})`,
+        `the LLM server refused the request (HTTP ${status}: ${said})`,
       );
     }
   }

@@ -239,10 +239,13 @@ async function askApproval(
   await condition(() => pending.recorded);
   await showOnPlatform(conversation, approvalId);
   if (pending.decision === 'approved') return true;
-  const minutes = Math.round(plan.limits.approvalTimeoutMs / 60_000);
+  const waited = plan.limits.approvalTimeoutMs;
+  // Under a minute (a short setting) said in seconds, never as "0 min".
+  const within =
+    waited < 60_000 ? `${Math.round(waited / 1000)} s` : `${Math.round(waited / 60_000)} min`;
   const reason =
     pending.decision === 'timed_out'
-      ? `Nobody approved it within ${minutes} min.`
+      ? `Nobody approved it within ${within}.`
       : `Denied${pending.reason ? `: ${pending.reason}` : '.'}`;
   await store.settleToolCall({
     toolCallId: call.toolCallId,

@@ -1,11 +1,36 @@
 import type { ChatEvent, ConversationKey } from '../../lib/conversation/index.js';
-import type { ApprovalDecisionInput, CancelTurnInput } from '../definitions.js';
+import type { ApprovalDecisionInput, CancelTurnInput, ConversationInput } from '../definitions.js';
 
 // Checks of what reaches the workflow from outside (signals, updates). Hand-written rather
 // than zod: the workflow bundle stays small and these shapes are few. Anything the payload
 // codec refused (an unencrypted payload) arrives as a marker object and fails here.
 
 const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 255;
+
+/**
+ * A run's input: a workflow started by anyone but Dynamiq (a plain client's signalWithStart,
+ * whose arguments the codec refused) must not squat the conversation's workflow id.
+ */
+export function isConversationInput(input: unknown): input is ConversationInput {
+  if (!input || typeof input !== 'object') return false;
+  const i = input as Record<string, unknown>;
+  const key = i.key as Record<string, unknown> | undefined;
+  return (
+    isId(i.conversationId) &&
+    !!key &&
+    typeof key === 'object' &&
+    isId(key.platform) &&
+    isId(key.workspaceId) &&
+    isId(key.channelId) &&
+    isId(key.threadId) &&
+    (i.pending === undefined || Array.isArray(i.pending)) &&
+    (i.seenEventIds === undefined || Array.isArray(i.seenEventIds)) &&
+    (i.turnsCompleted === undefined || typeof i.turnsCompleted === 'number') &&
+    (i.sandboxHost === undefined || isId(i.sandboxHost)) &&
+    (i.idleCloseAfterMs === undefined ||
+      (typeof i.idleCloseAfterMs === 'number' && i.idleCloseAfterMs > 0))
+  );
+}
 
 export function isChatEventFor(event: unknown, key: ConversationKey): event is ChatEvent {
   if (!event || typeof event !== 'object') return false;
