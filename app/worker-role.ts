@@ -72,6 +72,7 @@ export async function startWorkerRole(opts: {
     namespace: core.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     hostTaskQueue,
+    limits: config.temporal,
     deps: {
       db,
       bus: core.bus,

@@ -44,6 +44,8 @@ export async function createWorker(opts: {
   workflowBundle?: { code: string };
   identity?: string;
   hostTaskQueue?: string;
+  /** Bounds on what the worker holds (config.temporal); the SDK's defaults when left out. */
+  limits?: { maxCachedWorkflows: number; maxConcurrentActivities: number };
 }): Promise<Worker> {
   const activities = createActivities(opts.deps);
   const common = {
@@ -53,10 +55,15 @@ export async function createWorker(opts: {
     dataConverter: opts.dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: '10 seconds' as const,
+    ...(opts.limits && {
+      maxConcurrentActivityTaskExecutions: opts.limits.maxConcurrentActivities,
+      maxConcurrentLocalActivityExecutions: opts.limits.maxConcurrentActivities,
+    }),
   };
   const main = await Worker.create({
     ...common,
     taskQueue: opts.taskQueue,
+    ...(opts.limits && { maxCachedWorkflows: opts.limits.maxCachedWorkflows }),
     ...(opts.workflowBundle
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

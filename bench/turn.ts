@@ -1,17 +1,32 @@
 /**
  * Platform overhead of one conversation turn, with a zero-latency fake LLM: the product runs
- * as `npm start` does (its own process, embedded Temporal and PGlite), driven over HTTP.
- * Prints, per concurrency level, p50/p95/p99 from sending the POST to (a) the `accepted`
- * SSE event, (b) the LLM request reaching the fake, (c) the final SSE event; and peak RSS.
+ * as `npm start` does (its own process, PGlite) on a Temporal dev server this bench starts,
+ * driven over HTTP. Prints, per concurrency level, p50/p95/p99 from sending the POST to (a)
+ * the `accepted` SSE event, (b) the LLM request reaching the fake, (c) the final SSE event;
+ * and peak RSS. Then, on the same server, the bare baseline (bench/bare): a workflow per
+ * conversation whose `turn` update makes the activity calls a product turn recorded, doing
+ * nothing, with worker and client in this process; and the ratio of the two.
  *   npm run bench -- turn        (TURNS=200 CONCURRENCY=1,20 to change)
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { startEmbeddedTemporal } from '../lib/temporal/embedded.js';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
 import { parseSse } from '../test/helpers/sse.js';
+import * as bareActivities from './bare/activities.js';
+import { activityShape } from './bare/shape.js';
+import type { ActivityKind } from './bare/shape.js';
+import { turnUpdate } from './bare/workflow.js';
 import { percentiles, peakRssMiB, formatMs } from './stats.js';
+
+// The baseline's worker logs at warn, like the product's.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const TURNS = Number(process.env.TURNS ?? 200);
 const LEVELS = (process.env.CONCURRENCY ?? '1,20').split(',').map(Number);
@@ -19,6 +34,12 @@ const WARMUP = 20;
 
 const llm = await startFakeOpenAI({ reply: () => 'ok, done.' });
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-bench-'));
+// The server `npm start` would embed, started here so the baseline runs on the same one.
+const temporal = await startEmbeddedTemporal({
+  dataDir: path.join(dataDir, 'temporal'),
+  namespace: 'default',
+  log: () => undefined,
+});
 const token = 'bench-token-0123456789abcdefghij';
 const port = 20000 + Math.floor(Math.random() * 20000);
 const app = spawn(process.execPath, ['--import', 'tsx', 'bin/dynamiq.ts', 'start'], {
@@ -28,6 +49,9 @@ const app = spawn(process.execPath, ['--import', 'tsx', 'bin/dynamiq.ts', 'start
     PORT: String(port),
     LLM_BASE_URL: llm.baseUrl,
     DYNAMIQ_API_TOKEN: token,
+    TEMPORAL_ADDRESS: temporal.address,
+    // Every turn here is the same user's: let them all run at once, as a bare worker would.
+    AGENT_MAX_CONCURRENT_TURNS: '100',
     // One user and one address send every request here: lift the per-user and per-address caps.
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_STARTS_PER_MINUTE: '1000000',
@@ -90,11 +114,72 @@ async function run(concurrency: number, turns: number): Promise<Sample[]> {
   return samples;
 }
 
+interface Figures {
+  p50: number;
+  p99: number;
+  throughput: number;
+}
+
+/** A product turn's activity calls, read off the history of a conversation that ran one turn. */
+async function productShape(client: Client): Promise<ActivityKind[]> {
+  const before = new Set<string>();
+  for await (const w of client.workflow.list({ query: `WorkflowType = 'conversationWorkflow'` }))
+    before.add(w.workflowId);
+  await turn(await newConversation(), -1);
+  for await (const w of client.workflow.list({ query: `WorkflowType = 'conversationWorkflow'` })) {
+    if (before.has(w.workflowId)) continue;
+    return activityShape(
+      (await client.workflow.getHandle(w.workflowId).fetchHistory()).events ?? [],
+    );
+  }
+  throw new Error('the shape turn left no conversation workflow');
+}
+
+/** The bare baseline at `concurrency` conversations: one update per turn. */
+async function runBare(
+  client: Client,
+  taskQueue: string,
+  shape: ActivityKind[],
+  concurrency: number,
+  turns: number,
+) {
+  const handles = await Promise.all(
+    Array.from({ length: concurrency }, () =>
+      client.workflow.start('bareConversation', {
+        taskQueue,
+        workflowId: `bare-${randomUUID()}`,
+        args: [shape],
+      }),
+    ),
+  );
+  const samples: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    handles.map(async (h) => {
+      while (next < turns) {
+        const n = next++;
+        const t0 = performance.now();
+        await h.executeUpdate(turnUpdate, { args: [n] });
+        samples.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(handles.map((h) => h.terminate()));
+  return { samples, seconds };
+}
+
+const product = new Map<number, Figures>();
+const bare = new Map<number, Figures>();
+const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
 try {
   await run(4, WARMUP);
+  const shape = await productShape(client);
   console.log(
-    `turn overhead, zero-latency fake LLM, ${os.cpus().length} cores, embedded Temporal + PGlite`,
+    `turn overhead, zero-latency fake LLM, ${os.cpus().length} cores, Temporal dev server + PGlite, load ${os.loadavg()[0]!.toFixed(1)}`,
   );
+  console.log(`  a turn's activity calls: ${shape.join(', ')}`);
   for (const c of LEVELS) {
     llm.requests.length = 0;
     const started = performance.now();
@@ -109,11 +194,52 @@ try {
     console.log(
       `  c=${String(c).padStart(2)} throughput ${(samples.length / seconds).toFixed(1)} turns/s over ${samples.length} turns`,
     );
+    const p = percentiles(samples.map((s) => s.final));
+    product.set(c, { p50: p.p50, p99: p.p99, throughput: samples.length / seconds });
   }
   console.log(`  peak RSS: app ${await peakRssMiB(app.pid!)} MiB`);
+
+  // The baseline, on the same server, after the product has finished its runs.
+  const connection = await NativeConnection.connect({ address: temporal.address });
+  const taskQueue = `bare-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath: fileURLToPath(new URL('./bare/workflow.ts', import.meta.url)),
+    activities: bareActivities,
+  });
+  await worker.runUntil(async () => {
+    await runBare(client, taskQueue, shape, 4, WARMUP);
+    console.log(
+      'bare Temporal, the same activity calls as no-ops, worker and client in one process',
+    );
+    for (const c of LEVELS) {
+      const { samples, seconds } = await runBare(client, taskQueue, shape, c, TURNS);
+      const p = percentiles(samples);
+      bare.set(c, { p50: p.p50, p99: p.p99, throughput: samples.length / seconds });
+      console.log(
+        `  c=${String(c).padStart(2)} turn     p50 ${formatMs(p.p50)}  p95 ${formatMs(p.p95)}  p99 ${formatMs(p.p99)}`,
+      );
+      console.log(
+        `  c=${String(c).padStart(2)} throughput ${(samples.length / seconds).toFixed(1)} turns/s over ${samples.length} turns`,
+      );
+    }
+  });
+  await connection.close();
+  const ratio = (c: number, k: keyof Figures) => (product.get(c)![k] / bare.get(c)![k]).toFixed(2);
+  const [low, high] = [LEVELS[0]!, LEVELS.at(-1)!];
+  console.log(
+    `ratio to bare Temporal: c=${low} p50 ${ratio(low, 'p50')}, c=${high} p50 ${ratio(high, 'p50')}, throughput ${ratio(high, 'throughput')}`,
+  );
+  for (const c of LEVELS)
+    console.log(
+      `  c=${c}: p50 ${ratio(c, 'p50')}x  p99 ${ratio(c, 'p99')}x  throughput ${ratio(c, 'throughput')}x`,
+    );
 } finally {
   app.kill('SIGTERM');
   await new Promise((r) => app.once('exit', r));
+  await client.connection.close();
+  await temporal.stop();
   await llm.close();
   await fs.rm(dataDir, { recursive: true, force: true });
 }

@@ -73,6 +73,9 @@ export interface Config {
     tlsKeyPath: string | undefined;
     tlsCaPath: string | undefined;
     tlsServerName: string | undefined;
+    /** Worker limits: cached workflows, concurrent activities. */
+    maxCachedWorkflows: number;
+    maxConcurrentActivities: number;
     cliPath: string | undefined;
   };
   llm: {
@@ -227,6 +230,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
       tlsCaPath: e.TEMPORAL_TLS_CA_PATH,
       tlsServerName: e.TEMPORAL_TLS_SERVER_NAME,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       cliPath: e.TEMPORAL_CLI_PATH,
     },
     llm: {

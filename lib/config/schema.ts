@@ -88,6 +88,14 @@ export const envSchema = z.object({
   TEMPORAL_TLS_CA_PATH: optionalString,
   /** The name the server's certificate carries, when it differs from the address's host. */
   TEMPORAL_TLS_SERVER_NAME: optionalString,
+  /**
+   * Conversation workflows the worker keeps in memory between turns (about 1 MB each); one
+   * evicted replays its history on its next message. Default 200, where the SDK's own default
+   * grows with the heap (about 2,000 on a 4 GB heap).
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(200),
+  /** Activities (LLM calls, commands, MCP calls) one worker runs at once. Default 50. */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(50),
   /** The `temporal` CLI used for the embedded server; default: PATH, then .tools/bin. */
   TEMPORAL_CLI_PATH: optionalString,
   /** Key for an OpenAI-compatible API. Local servers (Ollama, vLLM) may not need one. */
