@@ -71,3 +71,27 @@ export const integrationPolicyBody = z.object({ mode: policyModeSchema }).strict
 export const integrationPoliciesResponse = z.object({
   policies: z.array(integrationPolicySchema),
 });
+
+export type ChannelPolicyBody = z.input<typeof channelPolicyBody>;
+
+export const deletedResponse = z.object({ deleted: z.boolean() });
+
+export const adminUsersResponse = z.object({
+  users: z.array(
+    z.object({
+      id: z.string(),
+      displayName: z.string().nullable(),
+      role: z.string(),
+      createdAt: z.string(),
+      identities: z.array(
+        z.object({
+          platform: z.string(),
+          workspaceId: z.string(),
+          platformUserId: z.string(),
+          displayName: z.string().nullable(),
+        }),
+      ),
+    }),
+  ),
+});
+export type AdminUsersResponse = z.infer<typeof adminUsersResponse>;

@@ -101,6 +101,7 @@ export type { ReadinessResponse, StatusPart, StatusResponse } from './status.js'
 export { errorBody } from './errors.js';
 export type { ErrorBodyView } from './errors.js';
 export {
+  adminUsersResponse,
   budgetBody,
   budgetParams,
   budgetSchema,
@@ -113,6 +114,13 @@ export {
   integrationPolicyBody,
   integrationPolicyParams,
   integrationPolicySchema,
+  deletedResponse,
   policyModeSchema,
 } from './admin.js';
-export type { BudgetView, ChannelPolicyView, PolicyModeName } from './admin.js';
+export type {
+  AdminUsersResponse,
+  BudgetView,
+  ChannelPolicyBody,
+  ChannelPolicyView,
+  PolicyModeName,
+} from './admin.js';

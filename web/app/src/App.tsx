@@ -18,6 +18,7 @@ const ConversationsPage = lazy(() =>
   import('./pages/Conversations.js').then((m) => ({ default: m.ConversationsPage })),
 );
 const StatusPage = lazy(() => import('./pages/Status.js').then((m) => ({ default: m.StatusPage })));
+const AdminPage = lazy(() => import('./pages/Admin.js').then((m) => ({ default: m.AdminPage })));
 
 const NAV = [
   ['/chat', 'Chat'],
@@ -27,8 +28,10 @@ const NAV = [
   ['/audit', 'Audit'],
   ['/status', 'Status'],
 ] as const;
+/** Shown to administrators only. */
+const ADMIN_NAV = [['/admin', 'Admin']] as const;
 
-const TITLES: Record<string, string> = Object.fromEntries(NAV);
+const TITLES: Record<string, string> = Object.fromEntries([...NAV, ...ADMIN_NAV]);
 
 export function App() {
   const { path, search, navigate } = useLocation();
@@ -86,6 +89,8 @@ function route(path: string): ReactNode {
       return <AuditPage />;
     case '/status':
       return <StatusPage />;
+    case '/admin':
+      return <AdminPage />;
     default:
       return (
         <div>
@@ -119,7 +124,7 @@ function Shell({ children }: { children: ReactNode }) {
             aria-label="Main"
             className="order-3 -mx-1 flex w-full flex-wrap gap-1 sm:order-none sm:w-auto"
           >
-            {NAV.map(([href, label]) => (
+            {[...NAV, ...(user?.role === 'admin' ? ADMIN_NAV : [])].map(([href, label]) => (
               <Link
                 key={href}
                 href={href}

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import {
+  adminUsersResponse,
   budgetBody,
   budgetParams,
   budgetsResponse,
@@ -69,26 +69,7 @@ export async function adminRoutes(root: FastifyInstance, deps: AdminRouteDeps): 
     '/api/admin/users',
     {
       schema: {
-        response: {
-          200: z.object({
-            users: z.array(
-              z.object({
-                id: z.string(),
-                displayName: z.string().nullable(),
-                role: z.string(),
-                createdAt: z.string(),
-                identities: z.array(
-                  z.object({
-                    platform: z.string(),
-                    workspaceId: z.string(),
-                    platformUserId: z.string(),
-                    displayName: z.string().nullable(),
-                  }),
-                ),
-              }),
-            ),
-          }),
-        },
+        response: { 200: adminUsersResponse },
       },
     },
     async () => {

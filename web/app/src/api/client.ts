@@ -3,6 +3,12 @@ import {
   approvalDecisionResponse,
   auditResponse,
   awsTrustResponse,
+  adminUsersResponse,
+  budgetSchema,
+  budgetsResponse,
+  channelPoliciesResponse,
+  channelPolicySchema,
+  deletedResponse,
   cancelTurnResponse,
   cloudCredentialResponse,
   cloudCredentialsResponse,
@@ -22,7 +28,9 @@ import {
   statusResponse,
 } from '../../../contract/index.js';
 import type {
+  AdminUsersResponse,
   ApprovalDecisionBody,
+  ChannelPolicyBody,
   AwsCredentialInput,
   ConnectBody,
   ConversationStreamEvent,
@@ -30,6 +38,8 @@ import type {
   PostMessageBody,
 } from '../../../contract/index.js';
 import { readSse } from './sse.js';
+
+export type AdminUser = AdminUsersResponse['users'][number];
 
 /** An answer other than success; `code` is the API's stable error code. */
 export class ApiError extends Error {
@@ -222,6 +232,22 @@ export function createApi(opts: ApiOptions = {}) {
       return readinessResponse.parse(await res.json());
     },
     status: () => json(statusResponse, 'GET', '/api/status'),
+    admin: {
+      users: () => json(adminUsersResponse, 'GET', '/api/admin/users'),
+      budgets: () => json(budgetsResponse, 'GET', '/api/admin/budgets'),
+      setBudget: (
+        scope: 'user' | 'channel',
+        subject: string,
+        body: { tokensPerDay: number | null; costUsdPerDay: number | null },
+      ) => json(budgetSchema, 'PUT', `/api/admin/budgets/${enc(scope)}/${enc(subject)}`, body),
+      deleteBudget: (scope: 'user' | 'channel', subject: string) =>
+        json(deletedResponse, 'DELETE', `/api/admin/budgets/${enc(scope)}/${enc(subject)}`),
+      channelPolicies: () => json(channelPoliciesResponse, 'GET', '/api/admin/channel-policies'),
+      setChannelPolicy: (channelKey: string, body: ChannelPolicyBody) =>
+        json(channelPolicySchema, 'PUT', `/api/admin/channel-policies/${enc(channelKey)}`, body),
+      deleteChannelPolicy: (channelKey: string) =>
+        json(deletedResponse, 'DELETE', `/api/admin/channel-policies/${enc(channelKey)}`),
+    },
   };
 }
 
