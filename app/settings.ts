@@ -101,4 +101,3 @@ function teamsProblems({ teams }: Config): string[] {
   }
   return problems;
 }
-
