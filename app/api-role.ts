@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { CredentialBroker } from '../broker/index.js';
 import { createSlackFrontDoor } from '../bots/slack/index.js';
 import { createTeamsFrontDoor } from '../bots/teams/index.js';
+import { createDiscordFrontDoor } from '../bots/discord/index.js';
 import type { Config } from '../lib/config/index.js';
 import { loadOrCreateSecret } from '../lib/local-secrets.js';
 import type { Logger } from '../lib/logging.js';
@@ -29,6 +30,8 @@ export async function startApiRole(opts: {
   services: IntegrationServices;
   log: Logger;
   shutdown: Shutdown;
+  /** The Discord gateway's state when it runs in this process, for /readyz. */
+  discordGateway?: () => { state: string };
 }): Promise<ApiRole> {
   const { config, core, services, log, shutdown } = opts;
   const db = core.database.prisma;
@@ -88,6 +91,18 @@ export async function startApiRole(opts: {
       })
     : undefined;
   if (teams) shutdown.add(() => teams.close());
+  const discord = config.discord.enabled
+    ? createDiscordFrontDoor({
+        config: config.discord,
+        db,
+        keyring: core.keyring,
+        bus: core.bus,
+        temporal: client,
+        taskQueue: config.temporal.taskQueue,
+        log,
+      })
+    : undefined;
+  if (discord) shutdown.add(() => discord.close());
   const server = await buildServer({
     db,
     temporal: client,
@@ -106,6 +121,8 @@ export async function startApiRole(opts: {
     limits: config.http,
     trustProxy: config.http.trustProxy,
     slack,
+    discord,
+    discordGateway: opts.discordGateway,
     teams,
   });
   shutdown.add(() => server.close());

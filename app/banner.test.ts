@@ -20,11 +20,11 @@ describe('startBanner', () => {
         '  Sign in         http://localhost:3000/auth/link?token=abc  (the administrator; works once, for 15 minutes)',
         '  API token       /srv/.dynamiq/api-token',
         'Not configured:',
-        '  LLM             set LLM_API_KEY (OpenAI) or LLM_BASE_URL (Ollama, vLLM, ...); until then the bot answers that it needs one',
-        '  E2B             local bubblewrap sandboxes are used; for E2B set SANDBOX_PROVIDER=e2b, E2B_API_KEY and E2B_TEMPLATE_ID',
-        '  Slack           set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); see "Add Dynamiq to Slack" in the README',
-        '  Teams           set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD; see "Add Dynamiq to Microsoft Teams" in the README',
-        '  Chat platforms  Discord is not available yet; chat in Slack, Teams, the portal or through the API',
+        '  LLM      set LLM_API_KEY (OpenAI) or LLM_BASE_URL (Ollama, vLLM, ...); until then the bot answers that it needs one',
+        '  E2B      local bubblewrap sandboxes are used; for E2B set SANDBOX_PROVIDER=e2b, E2B_API_KEY and E2B_TEMPLATE_ID',
+        '  Slack    set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); see "Add Dynamiq to Slack" in the README',
+        '  Teams    set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD; see "Add Dynamiq to Microsoft Teams" in the README',
+        '  Discord  set DISCORD_BOT_TOKEN, DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID; see "Add Dynamiq to Discord" in the README',
       ].join('\n'),
     );
   });
@@ -54,7 +54,7 @@ describe('startBanner', () => {
     });
     expect(api).not.toMatch(/LLM|E2B|Sign in|API token/);
     expect(api).toContain('  API and portal  http://0.0.0.0:3000');
-    expect(api).toContain('Slack           set SLACK_SIGNING_SECRET');
+    expect(api).toContain('Slack    set SLACK_SIGNING_SECRET');
   });
 
   it('says where Slack sends its requests once Slack is configured', () => {

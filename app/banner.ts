@@ -9,7 +9,7 @@ export interface BannerInput {
   bootstrapLink: string | undefined;
   /** The generated administrator token's file, when DYNAMIQ_API_TOKEN is unset. */
   apiTokenFile: string | undefined;
-  config: Pick<Config, 'llm' | 'sandbox' | 'slack' | 'teams'>;
+  config: Pick<Config, 'llm' | 'sandbox' | 'slack' | 'teams' | 'discord'>;
 }
 
 /**
@@ -60,10 +60,16 @@ export function startBanner(input: BannerInput): string {
         'Teams',
         'set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD; see "Add Dynamiq to Microsoft Teams" in the README',
       ]);
-    missing.push([
-      'Chat platforms',
-      'Discord is not available yet; chat in Slack, Teams, the portal or through the API',
-    ]);
+    if (config.discord.enabled)
+      rows.push([
+        'Discord',
+        `interactions endpoint ${input.url ?? 'PUBLIC_URL'}/discord/interactions`,
+      ]);
+    else
+      missing.push([
+        'Discord',
+        'set DISCORD_BOT_TOKEN, DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID; see "Add Dynamiq to Discord" in the README',
+      ]);
   }
 
   const lines = [`Dynamiq is running (roles: ${[...roles].join(', ')})`, ...table(rows)];

@@ -64,7 +64,9 @@ export async function openCore(
     log.info({ address }, 'embedded Temporal server started');
   }
 
-  const busKind = config.eventBus ?? (roles.size === 2 ? 'memory' : 'postgres');
+  // One process runs the api and the worker together (the gateway may join them): memory.
+  const allInOne = roles.has('api') && roles.has('worker');
+  const busKind = config.eventBus ?? (allInOne ? 'memory' : 'postgres');
   let bus: EventBus;
   if (busKind === 'postgres') {
     if (!config.databaseUrl) throw new ConfigError(['EVENT_BUS=postgres needs DATABASE_URL']);

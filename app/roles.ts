@@ -3,7 +3,8 @@ import type { Config, Role } from '../lib/config/index.js';
 
 /** Checks that the chosen roles can run with this configuration before anything starts. */
 export function checkRoles(config: Config, roles: ReadonlySet<Role>): void {
-  if (roles.size === 2) return;
+  // api and worker in one process (with the gateway or not) share embedded defaults.
+  if (roles.has('api') && roles.has('worker')) return;
   const problems: string[] = [];
   if (!config.databaseUrl)
     problems.push(

@@ -57,6 +57,7 @@ export function resolveSettings(config: Config): AppSettings {
   }
   problems.push(...slackProblems(config));
   problems.push(...teamsProblems(config));
+  problems.push(...discordProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return { oauthClients, endpointOverrides, mcp: { ...config.mcp, localServers } };
 }
@@ -100,4 +101,20 @@ function teamsProblems({ teams }: Config): string[] {
     problems.push(`MICROSOFT_APP_TENANT_ID is needed when MICROSOFT_APP_TYPE is ${teams.appType}`);
   }
   return problems;
+}
+
+/** Discord needs all three of its settings; a partial set names what is missing. */
+function discordProblems({ discord }: Config): string[] {
+  const set = {
+    DISCORD_BOT_TOKEN: discord.botToken,
+    DISCORD_PUBLIC_KEY: discord.publicKey,
+    DISCORD_APPLICATION_ID: discord.applicationId,
+  };
+  const missing = Object.entries(set)
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => name);
+  if (missing.length === 0 || missing.length === 3) return [];
+  return [
+    `Discord needs ${missing.join(' and ')} as well (set DISCORD_BOT_TOKEN, DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID together, or none)`,
+  ];
 }

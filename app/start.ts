@@ -5,7 +5,9 @@ import type { Database } from '../lib/db/index.js';
 import type { Logger } from '../lib/logging.js';
 import { createSlackFrontEnd } from '../bots/slack/index.js';
 import { createTeamsFrontEnd } from '../bots/teams/index.js';
+import { createDiscordFrontEnd } from '../bots/discord/index.js';
 import { startApiRole } from './api-role.js';
+import { startGatewayRole } from './gateway-role.js';
 import { openCore } from './core.js';
 import { buildIntegrationServices } from './integration-services.js';
 import { checkRoles } from './roles.js';
@@ -68,11 +70,29 @@ export async function startDynamiq(
           ...(config.teams.enabled && {
             teams: createTeamsFrontEnd({ db: core.database.prisma, config: config.teams }),
           }),
+          ...(config.discord.enabled && {
+            discord: createDiscordFrontEnd({
+              db: core.database.prisma,
+              keyring: core.keyring,
+              config: config.discord,
+            }),
+          }),
         },
       });
     }
+    // The gateway connects in the background, so it never holds up the api.
+    const gateway = roles.has('gateway')
+      ? await startGatewayRole({ config, core, log, shutdown })
+      : undefined;
     const api = roles.has('api')
-      ? await startApiRole({ config, core, services, log, shutdown })
+      ? await startApiRole({
+          config,
+          core,
+          services,
+          log,
+          shutdown,
+          ...(gateway && { discordGateway: () => gateway.status() }),
+        })
       : undefined;
     if (api && !config.brokerUrl) brokerUrl = api.url;
     return {

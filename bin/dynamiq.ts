@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * dynamiq start [--role api|worker]   every role in one process, or one role
+ * dynamiq start [--role api|worker|gateway]   every role in one process, or one role
  * dynamiq migrate                     apply pending database migrations and exit
  * dynamiq rotate-keys                 re-seal every stored secret under the current master key
  * dynamiq health --role api|worker    exit 0 when this host's role is healthy (container checks)
@@ -40,15 +40,17 @@ async function main(): Promise<number> {
   }
   if (command !== 'start') {
     console.error(
-      `Unknown command "${command}". Use: dynamiq start [--role api|worker] | migrate | rotate-keys | health --role api|worker`,
+      `Unknown command "${command}". Use: dynamiq start [--role api|worker|gateway] | migrate | rotate-keys | health --role api|worker`,
     );
     return 2;
   }
 
   const roles = new Set<Role>();
-  for (const r of values.role ?? ['api', 'worker']) {
-    if (r !== 'api' && r !== 'worker') {
-      console.error(`--role must be api or worker (got "${r}")`);
+  // The Discord gateway joins the all-in-one start when Discord is configured.
+  const defaults = config.discord.enabled ? ['api', 'worker', 'gateway'] : ['api', 'worker'];
+  for (const r of values.role ?? defaults) {
+    if (r !== 'api' && r !== 'worker' && r !== 'gateway') {
+      console.error(`--role must be api, worker or gateway (got "${r}")`);
       return 2;
     }
     roles.add(r);

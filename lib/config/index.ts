@@ -16,7 +16,8 @@ export class ConfigError extends DynamiqError {
   }
 }
 
-export type Role = 'api' | 'worker';
+/** `gateway` holds the Discord gateway connection (mentions); it runs where DISCORD_BOT_TOKEN is set. */
+export type Role = 'api' | 'worker' | 'gateway';
 
 /** MCP settings as plain values, in the shape mcp/'s createMcpRegistry takes. */
 export interface McpConfig {
@@ -136,6 +137,17 @@ export interface Config {
   slack: SlackConfig;
   /** The Microsoft Teams front end; `enabled` when MICROSOFT_APP_ID and a password (or MSI) are set. */
   teams: TeamsConfig;
+  /** The Discord front end; `enabled` when the bot token, public key and application id are set. */
+  discord: DiscordConfig;
+}
+
+export interface DiscordConfig {
+  enabled: boolean;
+  botToken: string | undefined;
+  publicKey: string | undefined;
+  applicationId: string | undefined;
+  /** Without a trailing slash or version, as @discordjs/rest's `api` option expects. */
+  apiUrl: string;
 }
 
 export interface TeamsConfig {
@@ -306,6 +318,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       emulatorOpenIdMetadataUrl: e.MICROSOFT_EMULATOR_OPENID_METADATA_URL,
       tokenIssuer: e.MICROSOFT_TOKEN_ISSUER,
       tokenUrl: e.MICROSOFT_TOKEN_URL,
+    },
+    discord: {
+      enabled:
+        e.DISCORD_BOT_TOKEN !== undefined &&
+        e.DISCORD_PUBLIC_KEY !== undefined &&
+        e.DISCORD_APPLICATION_ID !== undefined,
+      botToken: e.DISCORD_BOT_TOKEN,
+      publicKey: e.DISCORD_PUBLIC_KEY,
+      applicationId: e.DISCORD_APPLICATION_ID,
+      apiUrl: (e.DISCORD_API_URL ?? 'https://discord.com/api').replace(/\/+$/, ''),
     },
     mcp: {
       defaultProvider: e.MCP_DEFAULT_PROVIDER,

@@ -293,6 +293,24 @@ export const envSchema = z.object({
   MICROSOFT_TOKEN_ISSUER: optionalUrl,
   /** Token endpoint for the bot's outgoing calls (client credentials). Default login.microsoftonline.com's. */
   MICROSOFT_TOKEN_URL: optionalUrl,
+  /** Bot token (Developer Portal → Bot): the gateway connection (mentions) and every reply. */
+  DISCORD_BOT_TOKEN: optionalString,
+  /** Verifies every request to /discord/interactions (General Information → Public Key). */
+  DISCORD_PUBLIC_KEY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hex characters of the application’s public key')
+      .optional(),
+  ),
+  /** The application id (General Information): interaction follow-ups, command registration. */
+  DISCORD_APPLICATION_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,25}$/, 'must be the numeric application id')
+      .optional(),
+  ),
+  /** Discord's REST API base, without the version. Default https://discord.com/api; tests point it at a fake. */
+  DISCORD_API_URL: optionalUrl,
 });
 
 export type Env = z.infer<typeof envSchema>;

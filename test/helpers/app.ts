@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { loadConfig } from '../../lib/config/index.js';
 import { createLogger } from '../../lib/logging.js';
 import { startDynamiq } from '../../app/index.js';
-import type { RunningDynamiq } from '../../app/index.js';
+import type { Role, RunningDynamiq } from '../../app/index.js';
 import { createTestDatabase } from './postgres.js';
 import { bearerFetch } from './http.js';
 
@@ -27,7 +27,7 @@ export interface TestApp extends RunningDynamiq {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { database?: 'postgres' | 'pglite' } = {},
+  opts: { database?: 'postgres' | 'pglite'; roles?: Role[] } = {},
 ): Promise<TestApp> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-test-'));
   const db = opts.database === 'pglite' ? null : await createTestDatabase();
@@ -46,7 +46,7 @@ export async function startTestApp(
   const config = loadConfig(fullEnv);
   const app = await startDynamiq(
     config,
-    new Set(['api', 'worker']),
+    new Set<Role>(opts.roles ?? ['api', 'worker']),
     createLogger(config.logLevel),
     {
       workflowBundle: { code: inject('workflowBundle') },

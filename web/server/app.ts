@@ -69,6 +69,8 @@ export async function buildServer(serverDeps: ServerDeps) {
   if (deps.slack) await app.register(async (scope) => deps.slack!.register(scope));
   // Teams authenticates each activity with a Bot Framework JWT, not the portal's credentials.
   if (deps.teams) await app.register(async (scope) => deps.teams!.register(scope));
+  // Discord signs each interaction with Ed25519 over the raw body, the same way.
+  if (deps.discord) await app.register(async (scope) => deps.discord!.register(scope));
   // Sandboxes authenticate with their own short-lived token, never the administrator's.
   await app.register(async (scope) => mcpProxyRoutes(scope, deps));
   await app.register(async (scope) => cloudBrokerRoutes(scope, deps));

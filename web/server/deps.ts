@@ -4,6 +4,7 @@ import type { CredentialBroker } from '../../broker/index.js';
 import type { Connections } from '../../integrations/connections/index.js';
 import type { SlackFrontDoor } from '../../bots/slack/index.js';
 import type { TeamsFrontDoor } from '../../bots/teams/index.js';
+import type { DiscordFrontDoor } from '../../bots/discord/index.js';
 import type { Db } from '../../lib/db/index.js';
 import type { HttpLimits, StreamSlots } from './rate-limits.js';
 import type { EventBus } from '../../lib/events/index.js';
@@ -40,6 +41,10 @@ export interface ServerDeps {
   slack?: SlackFrontDoor;
   /** The Teams front end (POST /teams/messages); leave out to turn Teams off. */
   teams?: TeamsFrontDoor;
+  /** The Discord front end (POST /discord/interactions); leave out to turn Discord off. */
+  discord?: DiscordFrontDoor;
+  /** The Discord gateway's state (`ready`, `connecting`, ...) when it runs in this process. */
+  discordGateway?: () => { state: string };
   /** How long a message's SSE stream waits for the answer before it gives up, in ms. */
   turnWaitMs?: number;
   /** Rate limits and caps (rate-limits.ts); each one left out takes its default. */

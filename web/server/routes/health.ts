@@ -9,7 +9,7 @@ import type { ServerDeps } from '../deps.js';
  */
 export async function healthRoutes(
   app: FastifyInstance,
-  deps: Pick<ServerDeps, 'db' | 'temporal' | 'log' | 'teams'>,
+  deps: Pick<ServerDeps, 'db' | 'temporal' | 'log' | 'discordGateway' | 'teams'>,
 ): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -24,11 +24,15 @@ export async function healthRoutes(
     const database = shown(dbProbe);
     const temporal = shown(temporalProbe);
     const ready = database === 'ok' && temporal === 'ok';
+    // Said, not counted: Discord being unreachable never takes the rest of Dynamiq out of service.
+    const gateway = deps.discordGateway?.().state;
+    const discord = gateway === undefined ? {} : { discord: gateway === 'ready' ? 'ok' : gateway };
     return reply.status(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'not_ready',
       database,
       temporal,
-      // Said, not counted: Microsoft's keys out of reach refuses Teams activities, nothing else.
+      ...discord,
+      // Likewise Teams: Microsoft's keys out of reach refuses Teams activities, nothing else.
       ...(deps.teams ? { teams: deps.teams.status() } : {}),
     });
   });
