@@ -7,6 +7,8 @@
  * conversation whose `turn` update makes the activity calls a product turn recorded, doing
  * nothing, with worker and client in this process; and the ratio of the two.
  *   npm run bench -- turn        (TURNS=200 CONCURRENCY=1,20 to change)
+ * With TURN=agent each turn is the agent's: the LLM asks for three tools at once (a command in
+ * the local sandbox, an MCP call to server-everything, a file read), then answers.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -17,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { startEmbeddedTemporal } from '../lib/temporal/embedded.js';
+import { everythingStdio } from '../test/fakes/mcp/everything.js';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
 import { parseSse } from '../test/helpers/sse.js';
 import * as bareActivities from './bare/activities.js';
@@ -32,8 +35,22 @@ const TURNS = Number(process.env.TURNS ?? 200);
 const LEVELS = (process.env.CONCURRENCY ?? '1,20').split(',').map(Number);
 const WARMUP = 20;
 
-const llm = await startFakeOpenAI({ reply: () => 'ok, done.' });
+const AGENT = process.env.TURN === 'agent';
+const llm = await startFakeOpenAI({
+  respond: (req) =>
+    !AGENT || req.messages.some((m) => m.role === 'tool')
+      ? { text: 'ok, done.' }
+      : {
+          toolCalls: [
+            { name: 'run_command', arguments: { command: 'echo ok' } },
+            { name: 'everything__echo', arguments: { message: 'ok' } },
+            { name: 'read_file', arguments: { path: '/etc/os-release' } },
+          ],
+        },
+});
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-bench-'));
+// The sandbox user passes through the data folder to reach its sandbox.
+await fs.chmod(dataDir, 0o711);
 // The server `npm start` would embed, started here so the baseline runs on the same one.
 const temporal = await startEmbeddedTemporal({
   dataDir: path.join(dataDir, 'temporal'),
@@ -52,6 +69,11 @@ const app = spawn(process.execPath, ['--import', 'tsx', 'bin/dynamiq.ts', 'start
     TEMPORAL_ADDRESS: temporal.address,
     // Every turn here is the same user's: let them all run at once, as a bare worker would.
     AGENT_MAX_CONCURRENT_TURNS: '100',
+    ...(AGENT && {
+      MCP_LOCAL_SERVERS: JSON.stringify({ everything: everythingStdio }),
+      // Plain folders: a loop-mounted disk per sandbox is set up once per conversation.
+      SANDBOX_DISK_MB: '0',
+    }),
     // One user and one address send every request here: lift the per-user and per-address caps.
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_STARTS_PER_MINUTE: '1000000',
@@ -177,7 +199,7 @@ try {
   await run(4, WARMUP);
   const shape = await productShape(client);
   console.log(
-    `turn overhead, zero-latency fake LLM, ${os.cpus().length} cores, Temporal dev server + PGlite, load ${os.loadavg()[0]!.toFixed(1)}`,
+    `${AGENT ? 'agent turn (3 tool calls)' : 'turn'} overhead, zero-latency fake LLM, ${os.cpus().length} cores, Temporal dev server + PGlite, load ${os.loadavg()[0]!.toFixed(1)}`,
   );
   console.log(`  a turn's activity calls: ${shape.join(', ')}`);
   for (const c of LEVELS) {
