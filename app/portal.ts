@@ -35,5 +35,10 @@ export function deploymentFacts(config: Config, core: Core): NonNullable<ServerD
       composio: Boolean(config.mcp.composio.apiKey),
     },
     masterKeyFromEnv: Boolean(config.masterKey),
+    chat: {
+      slack: config.slack.enabled ? (config.slack.appToken ? 'socket' : 'http') : false,
+      teams: config.teams.enabled,
+      discord: config.discord.enabled,
+    },
   };
 }

@@ -153,4 +153,37 @@ describe('administrators set budgets and policies', () => {
     ).toBe(200);
     expect((await send('third')).content).toBe('An answer of a few tokens.');
   });
+
+  it('the status says, per part, whether it works and what to set, chat platforms included', async () => {
+    const res = await app.api('/api/status');
+    expect(res.status).toBe(200);
+    const { parts } = (await res.json()) as {
+      parts: Array<{ id: string; state: string; fix: string | null }>;
+    };
+    const byId = Object.fromEntries(parts.map((p) => [p.id, p]));
+    expect(Object.keys(byId)).toEqual(
+      expect.arrayContaining([
+        'llm',
+        'temporal',
+        'database',
+        'sandbox',
+        'slack',
+        'teams',
+        'discord',
+      ]),
+    );
+    expect(byId.temporal!.state).toBe('ok');
+    expect(byId.slack).toMatchObject({
+      state: 'off',
+      fix: expect.stringContaining('SLACK_SIGNING_SECRET'),
+    });
+    expect(byId.teams).toMatchObject({
+      state: 'off',
+      fix: expect.stringContaining('MICROSOFT_APP_ID'),
+    });
+    expect(byId.discord).toMatchObject({
+      state: 'off',
+      fix: expect.stringContaining('DISCORD_BOT_TOKEN'),
+    });
+  });
 });

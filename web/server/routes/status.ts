@@ -111,6 +111,62 @@ export async function statusRoutes(root: FastifyInstance, deps: ServerDeps): Pro
           }),
         );
       }
+      const chat = facts.chat;
+      const live = {
+        teams: deps.teams?.status(),
+        discord: deps.discordGateway?.().state,
+      };
+      if (chat) {
+        parts.push(
+          part({
+            id: 'slack',
+            label: 'Slack',
+            state: chat.slack ? 'ok' : 'off',
+            detail: chat.slack
+              ? chat.slack === 'socket'
+                ? 'Socket Mode'
+                : 'Events at /slack/events'
+              : 'Not configured',
+            fix: chat.slack
+              ? null
+              : 'Set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); see "Add Dynamiq to Slack".',
+          }),
+          part({
+            id: 'teams',
+            label: 'Microsoft Teams',
+            state: !chat.teams ? 'off' : live.teams === 'keys_unreachable' ? 'failing' : 'ok',
+            detail: !chat.teams
+              ? 'Not configured'
+              : live.teams === 'keys_unreachable'
+                ? "Microsoft's signing keys cannot be fetched: Teams messages are refused"
+                : 'Activities at /teams/messages',
+            fix: !chat.teams
+              ? 'Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD; see "Add Dynamiq to Microsoft Teams".'
+              : live.teams === 'keys_unreachable'
+                ? "Check that this host reaches Microsoft's OpenID endpoints (login.botframework.com)."
+                : null,
+          }),
+          part({
+            id: 'discord',
+            label: 'Discord',
+            state: !chat.discord
+              ? 'off'
+              : live.discord && live.discord !== 'ready'
+                ? 'failing'
+                : 'ok',
+            detail: !chat.discord
+              ? 'Not configured'
+              : live.discord && live.discord !== 'ready'
+                ? `Gateway ${live.discord}; interactions at /discord/interactions still answer`
+                : `Interactions at /discord/interactions${live.discord ? '; gateway connected' : ''}`,
+            fix: !chat.discord
+              ? 'Set DISCORD_BOT_TOKEN, DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID; see "Add Dynamiq to Discord".'
+              : live.discord && live.discord !== 'ready'
+                ? 'Check the bot token and that this host reaches gateway.discord.gg; it retries with back-off.'
+                : null,
+          }),
+        );
+      }
       parts.push(
         part({
           id: 'master-key',
