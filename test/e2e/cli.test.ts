@@ -40,7 +40,8 @@ async function startProduct(): Promise<{
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (/^Dynamiq is running[\s\S]*^ {2}Chat platforms .*\n/m.test(out)) resolve(out);
+      // The block's last row: the last chat platform not configured.
+      if (/^Dynamiq is running[\s\S]*^ {2}Discord .*\n/m.test(out)) resolve(out);
     });
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
   });
