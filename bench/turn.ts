@@ -24,7 +24,7 @@ import { startFakeOpenAI } from '../test/fakes/openai.js';
 import { parseSse } from '../test/helpers/sse.js';
 import * as bareActivities from './bare/activities.js';
 import { activityShape } from './bare/shape.js';
-import type { ActivityKind } from './bare/shape.js';
+import type { ActivityGroup } from './bare/shape.js';
 import { turnUpdate } from './bare/workflow.js';
 import { percentiles, peakRssMiB, formatMs } from './stats.js';
 
@@ -143,7 +143,7 @@ interface Figures {
 }
 
 /** A product turn's activity calls, read off the history of a conversation that ran one turn. */
-async function productShape(client: Client): Promise<ActivityKind[]> {
+async function productShape(client: Client): Promise<ActivityGroup[]> {
   const before = new Set<string>();
   for await (const w of client.workflow.list({ query: `WorkflowType = 'conversationWorkflow'` }))
     before.add(w.workflowId);
@@ -161,7 +161,7 @@ async function productShape(client: Client): Promise<ActivityKind[]> {
 async function runBare(
   client: Client,
   taskQueue: string,
-  shape: ActivityKind[],
+  shape: ActivityGroup[],
   concurrency: number,
   turns: number,
 ) {
@@ -201,7 +201,9 @@ try {
   console.log(
     `${AGENT ? 'agent turn (3 tool calls)' : 'turn'} overhead, zero-latency fake LLM, ${os.cpus().length} cores, Temporal dev server + PGlite, load ${os.loadavg()[0]!.toFixed(1)}`,
   );
-  console.log(`  a turn's activity calls: ${shape.join(', ')}`);
+  console.log(
+    `  a turn's activity calls (parallel ones in brackets): ${shape.map((g) => (g.length > 1 ? `[${g.join(', ')}]` : g[0])).join(', ')}`,
+  );
   for (const c of LEVELS) {
     llm.requests.length = 0;
     const started = performance.now();

@@ -10,17 +10,18 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type * as activities from './activities.js';
-import type { ActivityKind } from './shape.js';
+import type { ActivityGroup } from './shape.js';
 
 const remote = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
 const local = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
 
 export const turnUpdate = defineUpdate<number, [number]>('turn');
 
-export async function bareConversation(shape: ActivityKind[]): Promise<void> {
+export async function bareConversation(shape: ActivityGroup[]): Promise<void> {
   let turns = 0;
   setHandler(turnUpdate, async (n) => {
-    for (const kind of shape) await (kind === 'local' ? local.noop() : remote.noop());
+    for (const group of shape)
+      await Promise.all(group.map((kind) => (kind === 'local' ? local.noop() : remote.noop())));
     turns++;
     return n;
   });

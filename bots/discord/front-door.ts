@@ -24,6 +24,7 @@ import {
   parseApprovalCustomId,
 } from './interactions.js';
 import type { CommandInteraction, ComponentInteraction } from './interactions.js';
+import { settledWithin } from '../../lib/settled-within.js';
 import { DiscordProgress } from './progress.js';
 import { discordPublicKey, verifyInteraction } from './verify.js';
 
@@ -45,28 +46,6 @@ export interface DiscordFrontDoor {
 
 /** How long the response waits for the command's insert, in ms (Discord allows 3 s). */
 const STORE_WAIT_MS = 40;
-
-/** The promise's outcome if it settles within `ms`; null if it is still pending then. */
-async function settledWithin<T>(
-  promise: Promise<T>,
-  ms: number,
-): Promise<{ value?: T; error?: unknown } | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const HELP =
   'Ask me anything about your infrastructure: `/dynamiq prompt: is prod healthy?`. ' +
@@ -119,7 +98,8 @@ export function createDiscordFrontDoor(opts: DiscordFrontDoorOptions): DiscordFr
     // but a database slow under load may not hold the response past STORE_WAIT_MS: then the
     // insert finishes after it, and a failure is told through the token.
     const early = await settledWithin(storing, STORE_WAIT_MS);
-    if (early?.error) throw early.error; // nothing stored: Discord tells the person it failed
+    // Nothing stored: Discord tells the person it failed.
+    if (early && 'error' in early) throw early.error;
     await reply.send({ type: ResponseType.DeferredChannelMessage });
     later('command delivery', async () => {
       try {
