@@ -277,6 +277,8 @@ describe('refused sandbox tokens', () => {
     userId: string | null,
     body: object = { name: 'prod' },
   ) {
+    // Whatever earlier requests queued is written first, so the count below is this request's.
+    await h.broker.audit.flush();
     const rowsBefore = await h.database.prisma.auditEvent.count();
     const res = await brokerCall(h, 'aws', t, body);
     expect(res.status).toBe(status);

@@ -210,6 +210,12 @@ async function askApproval(
   decision: PolicyDecision,
 ): Promise<boolean> {
   const approvalId = uuid4();
+  // Known as pending before the row is written: the row (and its approval.requested event) can
+  // reach a person, who may decide, before this activity's completion reaches the workflow
+  // (always after a worker restart, which retries the activity). Rejections leave no history,
+  // so histories from before this order replay the same.
+  const pending: PendingApproval = { toolCallId: call.toolCallId, decision: null, recorded: false };
+  turn.approvals.set(approvalId, pending);
   await store.requestApproval({
     conversationId: conversation.conversationId,
     turnId: plan.turnId,
@@ -221,8 +227,6 @@ async function askApproval(
     approverUserIds: plan.policy.approverUserIds,
     timeoutMs: plan.limits.approvalTimeoutMs,
   });
-  const pending: PendingApproval = { toolCallId: call.toolCallId, decision: null, recorded: false };
-  turn.approvals.set(approvalId, pending);
   await showOnPlatform(conversation, approvalId);
 
   const decided = await condition(() => pending.decision !== null, plan.limits.approvalTimeoutMs);
