@@ -1,22 +1,12 @@
 import type { ApprovalStatus } from '../../lib/events/index.js';
 import type { Db } from '../../lib/db/index.js';
+import { loadApprovalView as loadStoredApproval } from '../approval-view.js';
+import type { ApprovalView } from '../approval-view.js';
 import type { MessageBody } from './api.js';
 import { codeSafe } from './format.js';
 import { approvalCustomId } from './interactions.js';
 
 /** An approval as its Discord message shows it. */
-export interface ApprovalView {
-  approvalId: string;
-  tool: string;
-  summary: string;
-  reason: string;
-  status: ApprovalStatus;
-  /** A Discord mention (`<@id>`) when the person has a Discord identity, else their name. */
-  requestedBy: string | null;
-  decidedBy: string | null;
-  decisionReason: string | null;
-}
-
 const OUTCOME: Record<Exclude<ApprovalStatus, 'pending'>, string> = {
   approved: '✅ Approved',
   denied: '⛔ Denied',
@@ -88,21 +78,5 @@ export async function discordMention(
 }
 
 /** The stored approval as the thread shows it: the database is the newest truth. */
-export async function loadApprovalView(
-  db: Db,
-  workspaceId: string,
-  approvalId: string,
-): Promise<ApprovalView | null> {
-  const row = await db.approval.findUnique({ where: { id: approvalId } });
-  if (!row) return null;
-  return {
-    approvalId: row.id,
-    tool: row.tool,
-    summary: row.summary,
-    reason: row.reason,
-    status: row.status,
-    requestedBy: await discordMention(db, workspaceId, row.requestedByUserId),
-    decidedBy: await discordMention(db, workspaceId, row.decidedByUserId),
-    decisionReason: row.decisionReason,
-  };
-}
+export const loadApprovalView = (db: Db, workspaceId: string, approvalId: string) =>
+  loadStoredApproval(db, approvalId, (userId) => discordMention(db, workspaceId, userId));

@@ -1,23 +1,13 @@
-import type { ApprovalNotice } from '../../lib/chat/index.js';
 import type { Db } from '../../lib/db/index.js';
+import { loadApprovalView as loadStoredApproval } from '../approval-view.js';
+import type { ApprovalView } from '../approval-view.js';
 import { escapeMrkdwn } from './format.js';
 import { untilAcquiredOrFinal } from './thread.js';
 import type { SlackContext, SlackPlace } from './thread.js';
 
 export const APPROVE_ACTION = 'dynamiq_approve';
 export const DENY_ACTION = 'dynamiq_deny';
-
-/** An approval as the thread shows it; `decidedBy` is a Slack mention when the decider has one. */
-export interface ApprovalView {
-  approvalId: string;
-  tool: string;
-  summary: string;
-  reason: string;
-  status: ApprovalNotice['status'];
-  requestedBy: string | null;
-  decidedBy: string | null;
-  decisionReason: string | null;
-}
+export type { ApprovalView };
 
 const OUTCOME: Record<Exclude<ApprovalView['status'], 'pending'>, string> = {
   approved: ':white_check_mark: Approved',
@@ -141,22 +131,6 @@ export async function showApprovalIn(
   await ctx.posts.finish(row.id, { ts: posted.ts! });
 }
 
-/** The stored approval as the thread shows it. */
-export async function loadApprovalView(
-  db: Db,
-  teamId: string,
-  approvalId: string,
-): Promise<ApprovalView | null> {
-  const row = await db.approval.findUnique({ where: { id: approvalId } });
-  if (!row) return null;
-  return {
-    approvalId: row.id,
-    tool: row.tool,
-    summary: row.summary,
-    reason: row.reason,
-    status: row.status,
-    requestedBy: await slackMention(db, teamId, row.requestedByUserId, null),
-    decidedBy: await slackMention(db, teamId, row.decidedByUserId, null),
-    decisionReason: row.decisionReason,
-  };
-}
+/** The stored approval as the thread shows it, people as Slack mentions where they have one. */
+export const loadApprovalView = (db: Db, teamId: string, approvalId: string) =>
+  loadStoredApproval(db, approvalId, (userId) => slackMention(db, teamId, userId, null));

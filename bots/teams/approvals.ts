@@ -1,4 +1,5 @@
 import type { Db } from '../../lib/db/index.js';
+import { loadApprovalView as loadStoredApproval } from '../approval-view.js';
 import type { TeamsContext } from './answer.js';
 import { approvalActivity } from './cards.js';
 import type { ApprovalView } from './cards.js';
@@ -10,20 +11,8 @@ async function nameOf(db: Db, userId: string | null): Promise<string | null> {
 }
 
 /** The stored approval as the card shows it (the newest truth), or null if there is none. */
-export async function loadApprovalView(db: Db, approvalId: string): Promise<ApprovalView | null> {
-  const row = await db.approval.findUnique({ where: { id: approvalId } });
-  if (!row) return null;
-  return {
-    approvalId: row.id,
-    tool: row.tool,
-    summary: row.summary,
-    reason: row.reason,
-    status: row.status,
-    requestedBy: await nameOf(db, row.requestedByUserId),
-    decidedBy: await nameOf(db, row.decidedByUserId),
-    decisionReason: row.decisionReason,
-  };
-}
+export const loadApprovalView = (db: Db, approvalId: string) =>
+  loadStoredApproval(db, approvalId, (userId) => nameOf(db, userId));
 
 /**
  * Posts the approval card once, then edits it in place as the approval changes. Safe to call

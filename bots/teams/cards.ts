@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { ApprovalStatus } from '../../lib/events/index.js';
+import type { ApprovalView } from '../approval-view.js';
+
+export type { ApprovalView };
 
 /** The verb of the approval card's Universal Action (`adaptiveCard/action` invoke). */
 export const APPROVAL_VERB = 'dynamiq.approval';
@@ -7,17 +10,6 @@ export const ADAPTIVE_CARD_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const MESSAGE_RESPONSE_TYPE = 'application/vnd.microsoft.activity.message';
 
 /** An approval as the card shows it; names are display names where Dynamiq knows them. */
-export interface ApprovalView {
-  approvalId: string;
-  tool: string;
-  summary: string;
-  reason: string;
-  status: ApprovalStatus;
-  requestedBy: string | null;
-  decidedBy: string | null;
-  decisionReason: string | null;
-}
-
 /** What each button carries: the same for Action.Execute and its Action.Submit fallback. */
 export const cardActionSchema = z.object({
   dynamiq: z.literal('approval'),

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import type { SseEvent } from '../helpers/sse.js';
 import { eventually, toolResults } from './agent-harness.js';
 import type { Script } from './agent-harness.js';
 import { replayConversations } from './agent-extras.js';
+import { startWorkerProcess } from '../helpers/processes.js';
 
 /**
  * The worker (its own process, as in production) is SIGKILLed while a non-idempotent command
@@ -69,20 +69,7 @@ describe('the worker SIGKILLed mid-tool-call and mid-approval', () => {
     await fs.rm(tmp, { recursive: true, force: true });
   });
 
-  function startWorker(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    workers.push(child);
-    return new Promise((resolve, reject) => {
-      child.stdout!.on(
-        'data',
-        (d: Buffer) => d.toString().includes('worker ready') && resolve(child),
-      );
-      child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-    });
-  }
+  const startWorker = () => startWorkerProcess(env, workers);
   async function kill(child: ChildProcess) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');

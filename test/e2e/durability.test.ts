@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +11,7 @@ import { startFakeOpenAI } from '../fakes/openai.js';
 import type { FakeOpenAI } from '../fakes/openai.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { readSse } from '../helpers/sse.js';
+import { startWorkerProcess } from '../helpers/processes.js';
 
 /**
  * The api and the worker run as separate processes (events cross over PostgreSQL
@@ -68,20 +68,7 @@ describe('a worker killed mid-turn', () => {
     await fs.rm(tmp, { recursive: true, force: true });
   });
 
-  function startWorker(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    workers.push(child);
-    return new Promise((resolve, reject) => {
-      child.stdout!.on(
-        'data',
-        (d: Buffer) => d.toString().includes('worker ready') && resolve(child),
-      );
-      child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-    });
-  }
+  const startWorker = () => startWorkerProcess(env, workers);
 
   it('finishes the turn on a new worker and stores the answer once', async () => {
     const first = await startWorker();
