@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -35,6 +36,8 @@ export class AgentControlError extends DynamiqError {
 export interface AgentControlDeps {
   db: Db;
   temporal: Client;
+  /** Waits between asks while the workflow does not know a pending approval yet (tests shorten it). */
+  unknownApprovalRetryDelaysMs?: readonly number[];
 }
 
 /**
@@ -65,14 +68,31 @@ export async function decideApproval(
     );
   }
   const { approvalId, decision, deciderUserId, reason } = input;
-  return update(() =>
-    deps.temporal.workflow
-      .getHandle(approval.conversation.workflowId)
-      .executeUpdate(decideApprovalUpdate, {
-        args: [{ approvalId, decision, deciderUserId, ...(reason ? { reason } : {}) }],
-      }),
-  );
+  const send = () =>
+    update(() =>
+      deps.temporal.workflow
+        .getHandle(approval.conversation.workflowId)
+        .executeUpdate(decideApprovalUpdate, {
+          args: [{ approvalId, decision, deciderUserId, ...(reason ? { reason } : {}) }],
+        }),
+    );
+  // The row is pending, so the workflow has asked or is about to learn that it did: after a
+  // worker restart, the workflow task that replays the LLM's answer (which creates the approval
+  // in workflow state) can carry this update too, and Temporal runs update validators before it
+  // resolves activities. The validator's "unknown" is then only "not yet": ask again briefly.
+  for (const delayMs of deps.unknownApprovalRetryDelaysMs ?? UNKNOWN_APPROVAL_RETRY_DELAYS_MS) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!(err instanceof AgentControlError) || err.code !== 'dynamiq.agent.not_found') throw err;
+      await sleep(delayMs);
+    }
+  }
+  return send();
 }
+
+/** About 6 s in all: a workflow task retried on a new worker is done well within it. */
+const UNKNOWN_APPROVAL_RETRY_DELAYS_MS = [100, 200, 400, 800, 1600, 3000];
 
 /** Cancels the conversation's running turn. */
 export async function cancelTurn(

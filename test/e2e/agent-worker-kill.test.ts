@@ -163,6 +163,8 @@ describe('the worker SIGKILLed mid-tool-call and mid-approval', () => {
         : { text: `ran: ${toolResults(req)[0]}` };
     const id = await newConversation();
     const streamed = send(id, 'append after approval');
+    // Awaited below; a failed expectation before that must not leave it unhandled when the api stops.
+    streamed.catch(() => undefined);
     const approval = await eventually(
       async () =>
         (await prisma().approval.findFirst({ where: { conversationId: id, status: 'pending' } })) ??
