@@ -4,7 +4,7 @@ import { ConfigError } from '../lib/config/index.js';
 import type { Config, Role } from '../lib/config/index.js';
 import { EncryptionCodec, loadKeyring } from '../lib/crypto/index.js';
 import type { Keyring } from '../lib/crypto/index.js';
-import { migrate, openDatabase } from '../lib/db/index.js';
+import { importPgliteData, migrate, openDatabase } from '../lib/db/index.js';
 import type { Database } from '../lib/db/index.js';
 import { MemoryEventBus, PostgresEventBus } from '../lib/events/index.js';
 import type { EventBus } from '../lib/events/index.js';
@@ -38,10 +38,14 @@ export async function openCore(
     url: config.databaseUrl,
     dataDir: config.dataDir,
     onIdleError: (err) => log.warn({ err }, 'PostgreSQL closed an idle connection'),
+    log: (line) => (/\b(WARNING|ERROR|FATAL|PANIC):/.test(line) ? log.warn(line) : log.debug(line)),
   });
   shutdown.add(() => database.close());
   const { applied } = await migrate(database.sql);
   if (applied.length) log.info({ applied }, 'database migrated');
+  if (database.kind === 'embedded') {
+    await importPgliteData(config.dataDir, database, (line) => log.info(line));
+  }
   const keyring = await loadKeyring({
     masterKey: config.masterKey,
     previousKeys: config.previousMasterKeys,

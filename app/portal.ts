@@ -23,7 +23,7 @@ export function deploymentFacts(config: Config, core: Core): NonNullable<ServerD
       namespace: config.temporal.namespace,
       uiUrl: null,
     },
-    database: { kind: config.databaseUrl ? 'postgresql' : 'pglite' },
+    database: { kind: config.databaseUrl ? 'postgresql' : 'embedded' },
     sandbox: {
       provider: config.sandbox.provider,
       network: config.sandbox.network,

@@ -8,7 +8,7 @@
  * database and no Temporal in the path. Discord's limit is 3 s; the target is p99 < 100 ms, which
  * the handler reaches because it waits on one database insert, never on Temporal.
  *
- *   npm run bench -- discord   (COMMANDS=200 CONCURRENCY=50 TOPOLOGY=split|one DATABASE=postgres|pglite)
+ *   npm run bench -- discord   (COMMANDS=200 CONCURRENCY=50 TOPOLOGY=split|one DATABASE=postgres|embedded)
  *
  * TOPOLOGY=split (default) runs the api role in one process and worker + gateway in another,
  * as production does (docker-compose.yml), on PostgreSQL and a Temporal dev server started here;
@@ -185,7 +185,7 @@ try {
   console.log(
     `discord interactions, zero-latency fake LLM and fake Discord, ${os.cpus().length} cores, ` +
       `${TOPOLOGY === 'split' ? 'api | worker+gateway processes, Temporal dev server' : 'all roles in one process, embedded Temporal'}, ` +
-      `${db ? 'PostgreSQL' : 'PGlite'}`,
+      `${db ? 'PostgreSQL' : 'embedded PostgreSQL'}`,
   );
   const idle = [];
   for (let i = 0; i < 50; i++) idle.push((await command(WARMUP + i)).response);

@@ -1,6 +1,6 @@
 /**
  * The portal in headless Chromium on localhost, against the product as `npm start` runs it
- * (its own process, embedded Temporal and PGlite, the fake OpenAI):
+ * (its own process, embedded Temporal and the embedded PostgreSQL, the fake OpenAI):
  * - the JavaScript the first page (/integrations) loads, raw and gzipped (gzip -9 of each file;
  *   the server sends them uncompressed, a reverse proxy usually compresses);
  * - time to first render of the Integrations page (navigation start → the first catalog card

@@ -1,6 +1,6 @@
 /**
  * The Slack front end under load: the product runs as `npm start` does (its own process,
- * embedded Temporal and PGlite) with Slack pointed at a local fake Web API in this process.
+ * embedded Temporal and the embedded PostgreSQL) with Slack pointed at a local fake Web API in this process.
  * Prints, per concurrency level, p50/p95/p99 of (a) the ack of a signed slash command and
  * (b) the time from sending the command to the first visible Slack call reaching the fake
  * (the thread's root message, setStatus or startStream). The answers themselves are paced by
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
 import { slackSender } from '../test/fakes/slack/requests.js';
 import { startFakeSlack } from '../test/fakes/slack/web-api.js';
-import { formatMs, peakRssMiB, percentiles } from './stats.js';
+import { embeddedDatabasePssMiB, formatMs, peakRssMiB, percentiles } from './stats.js';
 
 const COMMANDS = Number(process.env.COMMANDS ?? 200);
 const LEVELS = (process.env.CONCURRENCY ?? '20,50').split(',').map(Number);
@@ -89,7 +89,7 @@ async function run(concurrency: number, total: number, offset: number): Promise<
 try {
   await run(4, WARMUP, 0);
   console.log(
-    `slack front end, zero-latency fake LLM and fake Slack, ${os.cpus().length} cores, embedded Temporal + PGlite`,
+    `slack front end, zero-latency fake LLM and fake Slack, ${os.cpus().length} cores, embedded Temporal + embedded PostgreSQL`,
   );
   let offset = WARMUP;
   for (const c of LEVELS) {
@@ -110,7 +110,9 @@ try {
       `  c=${String(c).padStart(2)} throughput ${(samples.length / seconds).toFixed(1)} commands/s over ${samples.length}`,
     );
   }
-  console.log(`  peak RSS: app ${await peakRssMiB(app.pid!)} MiB`);
+  console.log(
+    `  peak RSS: app ${await peakRssMiB(app.pid!)} MiB; embedded PostgreSQL now ${await embeddedDatabasePssMiB(dataDir)} MiB PSS`,
+  );
 } finally {
   app.kill('SIGTERM');
   await new Promise((r) => app.once('exit', r));

@@ -1,6 +1,6 @@
 /**
  * The Teams front end's first response: the product runs as `npm start` does (its own process,
- * embedded Temporal and PGlite) with Bot Framework pointed at local fakes in this process (the
+ * embedded Temporal and the embedded PostgreSQL) with Bot Framework pointed at local fakes in this process (the
  * OpenID issuer, the token endpoint, the connector). Prints, per concurrency level, p50/p95/p99
  * of (a) the HTTP answer to a signed personal-chat message and (b) the time from sending it to
  * the first activity at the fake connector (the typing indicator or the informative update).
@@ -15,7 +15,7 @@ import { startFakeOpenAI } from '../test/fakes/openai.js';
 import { person, personalMessage, teamsSender } from '../test/fakes/teams/activities.js';
 import { startFakeConnector } from '../test/fakes/teams/connector.js';
 import { startFakeIssuer } from '../test/fakes/teams/issuer.js';
-import { formatMs, peakRssMiB, percentiles } from './stats.js';
+import { embeddedDatabasePssMiB, formatMs, peakRssMiB, percentiles } from './stats.js';
 
 const MESSAGES = Number(process.env.MESSAGES ?? 100);
 const LEVELS = (process.env.CONCURRENCY ?? '1,10').split(',').map(Number);
@@ -88,7 +88,7 @@ async function run(concurrency: number, total: number, offset: number): Promise<
 try {
   await run(2, WARMUP, 0);
   console.log(
-    `teams front end, zero-latency fake LLM and fake Bot Framework, ${os.cpus().length} cores, embedded Temporal + PGlite`,
+    `teams front end, zero-latency fake LLM and fake Bot Framework, ${os.cpus().length} cores, embedded Temporal + embedded PostgreSQL`,
   );
   let offset = WARMUP;
   for (const c of LEVELS) {
@@ -109,7 +109,9 @@ try {
       `  c=${String(c).padStart(2)} throughput ${(samples.length / seconds).toFixed(1)} messages/s over ${samples.length}`,
     );
   }
-  console.log(`  peak RSS: app ${await peakRssMiB(app.pid!)} MiB`);
+  console.log(
+    `  peak RSS: app ${await peakRssMiB(app.pid!)} MiB; embedded PostgreSQL now ${await embeddedDatabasePssMiB(dataDir)} MiB PSS`,
+  );
 } finally {
   app.kill('SIGTERM');
   await new Promise((r) => app.once('exit', r));

@@ -1,6 +1,6 @@
 /**
  * Platform overhead of one conversation turn, with a zero-latency fake LLM: the product runs
- * as `npm start` does (its own process, PGlite) on a Temporal dev server this bench starts,
+ * as `npm start` does (its own process, the embedded PostgreSQL) on a Temporal dev server this bench starts,
  * driven over HTTP. Prints, per concurrency level, p50/p95/p99 from sending the POST to (a)
  * the `accepted` SSE event, (b) the LLM request reaching the fake, (c) the final SSE event;
  * and peak RSS. Then, on the same server, the bare baseline (bench/bare): a workflow per
@@ -26,7 +26,7 @@ import * as bareActivities from './bare/activities.js';
 import { activityShape } from './bare/shape.js';
 import type { ActivityGroup } from './bare/shape.js';
 import { turnUpdate } from './bare/workflow.js';
-import { percentiles, peakRssMiB, formatMs } from './stats.js';
+import { embeddedDatabasePssMiB, percentiles, peakRssMiB, formatMs } from './stats.js';
 
 // The baseline's worker logs at warn, like the product's.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -199,7 +199,7 @@ try {
   await run(4, WARMUP);
   const shape = await productShape(client);
   console.log(
-    `${AGENT ? 'agent turn (3 tool calls)' : 'turn'} overhead, zero-latency fake LLM, ${os.cpus().length} cores, Temporal dev server + PGlite, load ${os.loadavg()[0]!.toFixed(1)}`,
+    `${AGENT ? 'agent turn (3 tool calls)' : 'turn'} overhead, zero-latency fake LLM, ${os.cpus().length} cores, Temporal dev server + embedded PostgreSQL, load ${os.loadavg()[0]!.toFixed(1)}`,
   );
   console.log(
     `  a turn's activity calls (parallel ones in brackets): ${shape.map((g) => (g.length > 1 ? `[${g.join(', ')}]` : g[0])).join(', ')}`,
@@ -221,7 +221,9 @@ try {
     const p = percentiles(samples.map((s) => s.final));
     product.set(c, { p50: p.p50, p99: p.p99, throughput: samples.length / seconds });
   }
-  console.log(`  peak RSS: app ${await peakRssMiB(app.pid!)} MiB`);
+  console.log(
+    `  peak RSS: app ${await peakRssMiB(app.pid!)} MiB; embedded PostgreSQL now ${await embeddedDatabasePssMiB(dataDir)} MiB PSS`,
+  );
 
   // The baseline, on the same server, after the product has finished its runs.
   const connection = await NativeConnection.connect({ address: temporal.address });

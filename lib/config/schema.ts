@@ -62,7 +62,7 @@ export const envSchema = z.object({
   }),
   /** Everything the embedded defaults keep on disk. Default `.dynamiq` in the working folder. */
   DYNAMIQ_DATA_DIR: z.string().default('.dynamiq'),
-  /** PostgreSQL connection string; unset means embedded PGlite under DYNAMIQ_DATA_DIR. */
+  /** PostgreSQL connection string; unset means an embedded PostgreSQL under DYNAMIQ_DATA_DIR. */
   DATABASE_URL: optionalString.pipe(
     z
       .string()

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { PrismaClient } from './generated/client.js';
 import type { SqlRunner } from './migrate.js';
 
@@ -12,27 +12,49 @@ export type Db = PrismaClient;
 /** An open database: the Prisma client plus raw SQL for migrations and probes. */
 export interface Database {
   prisma: PrismaClient;
-  kind: 'postgres' | 'pglite';
+  /** `embedded`: the PostgreSQL this process runs over its data folder. */
+  kind: 'postgres' | 'embedded';
   sql: SqlRunner;
   close(): Promise<void>;
 }
 
 /**
- * PostgreSQL when a URL is given, otherwise PGlite persisted in `<dataDir>/pglite`, or, with
- * neither, an in-memory PGlite that is gone once closed.
+ * PostgreSQL at `url` when given; otherwise the embedded PostgreSQL over `<dataDir>/postgres`,
+ * started by this process; with neither, an embedded one in a temporary folder removed on close.
+ * Either way it is the same `pg` pool and Prisma adapter: one code path.
  */
 export async function openDatabase(opts: {
   url?: string;
-  /** The data folder PGlite keeps its files under; unset: in memory. */
+  /** The data folder the embedded PostgreSQL keeps its files under; unset: a temporary one. */
   dataDir?: string;
   /** Told when PostgreSQL drops an idle pooled connection (a restart, a failover). */
   onIdleError?: (err: Error) => void;
+  /** The embedded server's own log lines. */
+  log?: (line: string) => void;
 }): Promise<Database> {
-  if (opts.url) return openPostgres(opts.url, opts.onIdleError ?? (() => {}));
-  return openPglite(opts.dataDir);
+  const onIdleError = opts.onIdleError ?? (() => {});
+  if (opts.url) return openPostgres(opts.url, onIdleError, 'postgres', async () => {});
+  const temporary = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-db-')));
+  let server;
+  try {
+    server = await startEmbeddedPostgres({ dataDir, ...(opts.log ? { log: opts.log } : {}) });
+  } catch (err) {
+    if (temporary) await fs.rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  return openPostgres(server.url, onIdleError, 'embedded', async () => {
+    await server.stop();
+    if (temporary) await fs.rm(dataDir, { recursive: true, force: true });
+  });
 }
 
-async function openPostgres(url: string, onIdleError: (err: Error) => void): Promise<Database> {
+async function openPostgres(
+  url: string,
+  onIdleError: (err: Error) => void,
+  kind: Database['kind'],
+  afterClose: () => Promise<void>,
+): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client that the server disconnects emits 'error' on the pool; unhandled, that would
   // end the process. The pool has already dropped the client, and the next query reconnects.
@@ -40,7 +62,7 @@ async function openPostgres(url: string, onIdleError: (err: Error) => void): Pro
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
-    kind: 'postgres',
+    kind,
     sql: {
       async exec(text) {
         await pool.query(text);
@@ -69,43 +91,7 @@ async function openPostgres(url: string, onIdleError: (err: Error) => void): Pro
     async close() {
       await prisma.$disconnect();
       await pool.end();
-    },
-  };
-}
-
-async function openPglite(dataDir: string | undefined): Promise<Database> {
-  let pglite: PGlite;
-  if (dataDir === undefined) {
-    pglite = new PGlite();
-  } else {
-    const dir = path.join(dataDir, 'pglite');
-    await fs.mkdir(dir, { recursive: true });
-    pglite = new PGlite(dir);
-  }
-  await pglite.waitReady;
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  return {
-    prisma,
-    kind: 'pglite',
-    sql: {
-      async exec(text) {
-        await pglite.exec(text);
-      },
-      async query<T>(text: string, params: unknown[] = []) {
-        return (await pglite.query<T>(text, params)).rows;
-      },
-      async transaction(fn) {
-        await pglite.transaction(async (tx) => {
-          await fn({
-            exec: async (t) => void (await tx.exec(t)),
-            query: async <T>(t: string, p: unknown[] = []) => (await tx.query<T>(t, p)).rows,
-          });
-        });
-      },
-    },
-    async close() {
-      await prisma.$disconnect();
-      await pglite.close();
+      await afterClose();
     },
   };
 }

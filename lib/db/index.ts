@@ -1,6 +1,7 @@
 export { openDatabase } from './client.js';
 export type { Database, Db } from './client.js';
 export { migrate, MIGRATIONS_DIR } from './migrate.js';
+export { importPgliteData } from './import-pglite.js';
 export type { SqlRunner, SqlExecutor } from './migrate.js';
 export { Prisma } from './generated/client.js';
 export type {

@@ -10,14 +10,14 @@ import type { Database } from './client.js';
 import { MIGRATIONS_DIR, migrate } from './migrate.js';
 import { describeSchema } from './schema-catalog.js';
 
-type Kind = 'pglite' | 'postgres';
+type Kind = 'embedded' | 'postgres';
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
 async function freshDatabase(kind: Kind): Promise<Database> {
-  if (kind === 'pglite') {
+  if (kind === 'embedded') {
     const db = await openDatabase({});
     cleanups.push(() => db.close());
     return db;
@@ -40,7 +40,7 @@ beforeAll(async () => {
   );
 });
 
-describe.each<Kind>(['pglite', 'postgres'])('migrations on %s', (kind) => {
+describe.each<Kind>(['embedded', 'postgres'])('migrations on %s', (kind) => {
   it('produce exactly the schema that prisma/schema.prisma describes', async () => {
     const migrated = await freshDatabase(kind);
     await migrate(migrated.sql);
@@ -153,20 +153,4 @@ describe.each<Kind>(['pglite', 'postgres'])('migrations on %s', (kind) => {
     expect(await db.prisma.message.count()).toBe(0);
     expect(await db.prisma.chatIdentity.count()).toBe(0);
   });
-});
-
-describe('the embedded PGlite database', () => {
-  it('keeps its data in the data folder across a restart', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-pglite-'));
-    cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
-    const first = await openDatabase({ dataDir: dir });
-    await migrate(first.sql);
-    await first.prisma.user.create({ data: { displayName: 'kept' } });
-    await first.close();
-    const second = await openDatabase({ dataDir: dir });
-    cleanups.push(() => second.close());
-    expect((await migrate(second.sql)).applied).toEqual([]);
-    expect((await second.prisma.user.findFirstOrThrow()).displayName).toBe('kept');
-    // A first open runs initdb on disk: seconds on a quiet machine, far more on a busy one.
-  }, 240_000);
 });

@@ -21,7 +21,7 @@ const cleanEnv = () => {
   return env;
 };
 
-/** `npm start` as a user runs it: embedded Temporal, PGlite, its own data folder. */
+/** `npm start` as a user runs it: embedded Temporal, the embedded PostgreSQL, its own data folder. */
 async function startProduct(): Promise<{
   child: ChildProcess;
   url: string;
@@ -82,7 +82,7 @@ describe('the dynamiq command', () => {
       expect(block).toMatch(/^ {2}Sign in +http:\/\/localhost:0\/\S+\?token=\S+ {2}\(/m);
     }
     await fs.access(path.join(a.dataDir, 'temporal.db'));
-    await fs.access(path.join(a.dataDir, 'pglite'));
+    await fs.access(path.join(a.dataDir, 'postgres', 'data', 'PG_VERSION'));
 
     for (const p of [a, b]) {
       const exited = new Promise<number | null>((resolve) => p.child.once('exit', resolve));

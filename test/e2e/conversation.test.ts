@@ -150,7 +150,7 @@ describe('a web conversation on a real Temporal server with a fake OpenAI', () =
 
 describe('LLM failures reach the person as a clear message', () => {
   it('without any LLM configured, a message gets a reply that says how to configure one', async () => {
-    const app = await startTestApp({}, { database: 'pglite' });
+    const app = await startTestApp({}, { database: 'embedded' });
     try {
       const res = await app.api('/api/conversations', { method: 'POST', json: {} });
       const { conversation } = (await res.json()) as { conversation: { id: string } };

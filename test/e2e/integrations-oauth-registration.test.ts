@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connections, oauthClientsFromEnv } from '../../integrations/connections/index.js';
 import { catalog } from '../../integrations/index.js';
 import type { Integration } from '../../integrations/index.js';
-import { migrate, openDatabase } from '../../lib/db/index.js';
 import { freshDatabase, startIntegrationsServer } from '../fakes/oauth/harness.js';
 import type { IntegrationsServer } from '../fakes/oauth/harness.js';
 import { startFakeOAuthProvider } from '../fakes/oauth/provider.js';
@@ -272,37 +271,6 @@ describe('a configured client', () => {
       expect(provider.stats.registrations).toBe(before);
     } finally {
       await configured.close();
-    }
-  });
-});
-
-describe('on PGlite (the embedded default)', () => {
-  it('registers under the advisory lock there too', async () => {
-    const pglite = await openDatabase({});
-    try {
-      await migrate(pglite.sql);
-      const user = await pglite.prisma.user.create({ data: { displayName: 'Lite' } });
-      const connections = new Connections({
-        db: pglite.prisma,
-        keyring: server.keyring,
-        log: server.log,
-        publicUrl: 'http://127.0.0.1:9',
-        oauthClients: new Map(),
-        integrations,
-      });
-      const before = provider.stats.registrations;
-      const flows = await Promise.all(
-        Array.from({ length: 3 }, () => connections.startOAuth(user.id, 'sentry')),
-      );
-      expect(provider.stats.registrations).toBe(before + 1);
-      const row = await pglite.prisma.oAuthClientRegistration.findFirstOrThrow({
-        where: { integrationId: 'sentry', supersededAt: null },
-      });
-      for (const flow of flows) {
-        expect(new URL(flow.authorizeUrl).searchParams.get('client_id')).toBe(row.clientId);
-      }
-    } finally {
-      await pglite.close();
     }
   });
 });

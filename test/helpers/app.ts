@@ -23,14 +23,14 @@ export interface TestApp extends RunningDynamiq {
 
 /**
  * The whole product (api + worker roles) as `npm start` runs it, on the test run's Temporal
- * server, a fresh PostgreSQL database (or PGlite in a temp folder) and its own task queue.
+ * server, a fresh PostgreSQL database (or the embedded PostgreSQL in its temp data folder) and its own task queue.
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { database?: 'postgres' | 'pglite'; roles?: Role[] } = {},
+  opts: { database?: 'postgres' | 'embedded'; roles?: Role[] } = {},
 ): Promise<TestApp> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-test-'));
-  const db = opts.database === 'pglite' ? null : await createTestDatabase();
+  const db = opts.database === 'embedded' ? null : await createTestDatabase();
   const token = randomBytes(24).toString('hex');
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const fullEnv: Record<string, string> = {

@@ -2,7 +2,7 @@
 export interface DeploymentFacts {
   llm: { configured: boolean; baseUrl: string | null; model: string };
   temporal: { address: string; embedded: boolean; namespace: string; uiUrl: string | null };
-  database: { kind: 'postgresql' | 'pglite' };
+  database: { kind: 'postgresql' | 'embedded' };
   sandbox: { provider: 'local' | 'e2b'; network: 'proxied' | 'shared' | 'none'; e2bKey: boolean };
   eventBus: 'memory' | 'postgres';
   mcpProviders: { pipedream: boolean; composio: boolean };

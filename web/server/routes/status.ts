@@ -55,11 +55,11 @@ export async function statusRoutes(root: FastifyInstance, deps: ServerDeps): Pro
           id: 'database',
           label: 'Database',
           state: database === 'ok' ? 'ok' : 'failing',
-          detail: `${facts.database.kind === 'pglite' ? 'PGlite in the data folder (one process only)' : 'PostgreSQL'}${database === 'ok' ? '' : `: ${database}`}`,
+          detail: `${facts.database.kind === 'embedded' ? 'Embedded PostgreSQL in the data folder (this process only)' : 'PostgreSQL'}${database === 'ok' ? '' : `: ${database}`}`,
           fix:
             database !== 'ok'
               ? 'Check that the database at DATABASE_URL answers.'
-              : facts.database.kind === 'pglite'
+              : facts.database.kind === 'embedded'
                 ? 'For production, or to split roles, set DATABASE_URL to a PostgreSQL database.'
                 : null,
         }),
