@@ -4,6 +4,7 @@ import {
   LocalSandboxProvider,
   SandboxSessions,
   createSandboxProvider,
+  localSandboxRoot,
 } from '../activities/sandbox/index.js';
 import type { Config } from '../lib/config/index.js';
 import type { Logger } from '../lib/logging.js';
@@ -40,10 +41,23 @@ export async function startWorkerRole(opts: {
         '(Temporal, the database) and cloud metadata endpoints; use proxied unless you must',
     );
   }
-  const provider = createSandboxProvider(config, { brokerUrl: opts.brokerUrl });
+  const where = localSandboxRoot(config);
+  if (config.sandbox.provider === 'local' && where.legacy) {
+    log.warn(
+      { dir: where.root, default: config.sandbox.dir },
+      `local sandboxes stay in ${where.root}, inside the data folder, where an earlier version ` +
+        `put them and some still live; once they have closed (idle or ended), a restart puts ` +
+        `new ones in ${config.sandbox.dir}. Set SANDBOX_DIR to choose the folder yourself`,
+    );
+  }
+  const provider = createSandboxProvider(config, { brokerUrl: opts.brokerUrl, root: where.root });
   if (provider instanceof LocalSandboxProvider) {
     provider.limitsInForce().then(
-      (limits) => log.info({ network: config.sandbox.network }, `local sandboxes: ${limits}`),
+      (limits) =>
+        log.info(
+          { network: config.sandbox.network, dir: where.root },
+          `local sandboxes: ${limits}`,
+        ),
       (err: unknown) => log.warn({ err }, 'local sandboxes are not usable on this host yet'),
     );
   }

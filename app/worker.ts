@@ -21,6 +21,9 @@ export function workerIdentity(host: string = os.hostname()): string {
   return `dynamiq-worker@${host}`;
 }
 
+/** The longest a heartbeat (and so a cancellation's delivery) waits in the worker. */
+export const HEARTBEAT_THROTTLE = '1 second' as const;
+
 /**
  * This worker's own task queue for the tool calls of sandboxes it holds (Temporal's
  * worker-specific task queue pattern): unique per process, so a restarted worker gets a new
@@ -55,6 +58,11 @@ export async function createWorker(opts: {
     dataConverter: opts.dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: '10 seconds' as const,
+    // A cancellation reaches a running activity only in the answer to a heartbeat it sends,
+    // and the SDK sends them at most every 0.8 × the heartbeat timeout (12 s for a command
+    // under the 15 s default): a cancelled `sleep 300` ran that long before it was killed.
+    // Tool runs heartbeat every second, so this bounds the wait to about one second.
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     ...(opts.limits && {
       maxConcurrentActivityTaskExecutions: opts.limits.maxConcurrentActivities,
       maxConcurrentLocalActivityExecutions: opts.limits.maxConcurrentActivities,

@@ -24,6 +24,8 @@ import { redactValue } from './redact.js';
 import { isSandboxTool, sandboxLlmTools, sandboxToolSchemas } from './sandbox-tools.js';
 import { nextSeq } from './seq.js';
 import { publishToolCall, sealArguments, toolCallIdFor } from './tool-records.js';
+import { noteOf, recordStep } from './turn-steps.js';
+import type { Usage } from './turn-steps.js';
 
 export interface AgentStepDeps {
   db: Db;
@@ -70,7 +72,7 @@ export interface PlannedCall {
   args: unknown;
 }
 
-export type Usage = { promptTokens: number; completionTokens: number };
+export type { Usage };
 
 export type AgentStepResult =
   | { kind: 'answer'; messageId: string; usage: Usage | null }
@@ -81,8 +83,10 @@ export type AgentStepResult =
 /**
  * One step of the agent: asks the LLM what to do next with the conversation, this turn's tool
  * calls so far and the author's tools. Streams the answer's tokens (tagged with step and
- * attempt, so followers replace a retried step's text); stores the tool calls it asks for (the
- * workflow gets their ids and what the policy needs, never the large arguments) or the answer.
+ * attempt, so followers replace a retried step's text); stores the step (usage, once per step,
+ * and what the LLM said along with its tool calls, as the step's note), then the tool calls it
+ * asks for (the workflow gets their ids and what the policy needs, never the large arguments or
+ * the note) or the answer.
  */
 export async function agentStep(
   deps: AgentStepDeps,
@@ -167,7 +171,18 @@ export async function agentStep(
     } catch (err) {
       throw classify(err);
     }
-    await recordUsage(deps, input, model ?? deps.settings.model, usage);
+    // Stored before the calls, so the note comes first in the record's one order.
+    const stored = await recordStep(deps.db, deps.prices, {
+      conversationId: input.conversationId,
+      turnId: input.turnId,
+      step: input.step,
+      model: model ?? deps.settings.model,
+      usage,
+      note: calls.size ? noteOf(content) : null,
+    });
+    if (stored.noteChanged) {
+      await deps.bus.publish({ type: 'note', ...base, stepId, step: input.step, seq: stored.seq });
+    }
     await deps.bus.publish({
       type: 'step',
       ...base,
@@ -241,7 +256,7 @@ async function transcript(
   deps: AgentStepDeps,
   input: AgentStepInput,
 ): Promise<ChatCompletionMessageParam[]> {
-  const [context, history, calls] = await Promise.all([
+  const [context, history, calls, notes] = await Promise.all([
     deps.connections.agentContext(input.authorUserId),
     loadHistory(deps.db, input.conversationId),
     deps.db.toolCall.findMany({
@@ -261,7 +276,17 @@ async function transcript(
         status: true,
       },
     }),
+    deps.db.turnStep.findMany({
+      where: {
+        conversationId: input.conversationId,
+        turnId: input.turnId,
+        step: { lt: input.step },
+        note: { not: null },
+      },
+      select: { step: true, note: true },
+    }),
   ]);
+  const noteOfStep = new Map(notes.map((n) => [n.step, n.note]));
   const messages: ChatCompletionMessageParam[] = [
     { role: 'system', content: `${SYSTEM_PROMPT}\n\n${AGENT_PROMPT}\n\n${context}` },
     ...history,
@@ -269,7 +294,8 @@ async function transcript(
   for (const step of groupBy(calls, (c) => c.step)) {
     messages.push({
       role: 'assistant',
-      content: null,
+      // What the model said along with these calls: it sees its own words again.
+      content: noteOfStep.get(step[0]!.step) ?? null,
       tool_calls: step.map((c) => ({
         id: c.llmCallId,
         type: 'function' as const,
@@ -483,28 +509,6 @@ function summaryOf(name: string, target: PlannedTarget | undefined, args: unknow
       ? target.command.replace(/\s+/g, ' ').trim()
       : `${name} ${JSON.stringify(args)}`;
   return text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY - 1)}…` : text;
-}
-
-async function recordUsage(
-  deps: AgentStepDeps,
-  input: AgentStepInput,
-  model: string,
-  usage: Usage | null,
-): Promise<void> {
-  await deps.db.turn.updateMany({
-    where: { conversationId: input.conversationId, turnId: input.turnId },
-    data: {
-      steps: { increment: 1 },
-      model,
-      ...(usage
-        ? {
-            promptTokens: { increment: usage.promptTokens },
-            completionTokens: { increment: usage.completionTokens },
-            costUsd: { increment: deps.prices.costOf(model, usage) },
-          }
-        : {}),
-    },
-  });
 }
 
 /**

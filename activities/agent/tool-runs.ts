@@ -8,6 +8,8 @@ import { SandboxError } from '../sandbox/index.js';
 import type { CommandCredentials, SandboxSessions } from '../sandbox/index.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from './sandbox-tools.js';
 import { commandOutputForLlm, toolOutputForLlm } from './tool-output.js';
+import { storedNetwork } from './tool-network.js';
+import type { StoredNetwork } from './tool-network.js';
 import { openArguments, publishToolCall, updateToolCall } from './tool-records.js';
 
 export interface ToolRunDeps {
@@ -48,7 +50,14 @@ const TOUCH_EVERY_MS = 30_000;
  * and cancellation is delivered), the call marked running with this attempt, step events for
  * followers, the result stored bounded and told to followers.
  */
-async function running<T extends { output: string; isError: boolean; exitCode?: number | null }>(
+async function running<
+  T extends {
+    output: string;
+    isError: boolean;
+    exitCode?: number | null;
+    network?: StoredNetwork | undefined;
+  },
+>(
   deps: ToolRunDeps,
   input: ToolRunInput,
   label: string,
@@ -111,6 +120,8 @@ async function running<T extends { output: string; isError: boolean; exitCode?: 
         isError: result.isError,
         durationMs,
         finishedAt: new Date(),
+        // Written by the activity itself, so the records never pass through workflow history.
+        ...(result.network ? { network: result.network } : {}),
       }),
     );
     await deps.bus.publish({
@@ -187,6 +198,7 @@ export async function runCommandCall(deps: ToolRunDeps, input: ToolRunInput, lab
         output: commandOutputForLlm(result),
         isError: result.exitCode !== 0,
         exitCode: result.exitCode,
+        network: storedNetwork(result.network),
       };
     } finally {
       clearInterval(outputTimer);

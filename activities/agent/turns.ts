@@ -188,6 +188,24 @@ export interface FinishTurnInput {
   reason?: string;
   /** Who cancelled it, named in the notice. */
   cancelledByUserId?: string;
+  /** Why calls that never started did not run (a step or token limit), told on each. */
+  notRunReason?: string;
+}
+
+type OpenCallStatus = 'planned' | 'awaiting_approval' | 'running';
+
+/**
+ * What a call still open when its turn ends became. A running one was stopped with the turn's
+ * scope (a cancellation, the wall-time limit); one that never started is `cancelled` when a
+ * person cancelled the turn and otherwise `not_run`, never `failed`: it did not fail, a limit
+ * ended the turn first.
+ */
+export function closedCallStatus(
+  turnStatus: FinishTurnInput['status'],
+  call: OpenCallStatus,
+): 'cancelled' | 'not_run' {
+  if (turnStatus === 'cancelled' || call === 'running') return 'cancelled';
+  return 'not_run';
 }
 
 /**
@@ -200,7 +218,6 @@ export async function finishTurn(
 ): Promise<{ messageId: string }> {
   const { db, bus } = deps;
   const where = { conversationId: input.conversationId, turnId: input.turnId };
-  const closing = input.status === 'cancelled' ? 'cancelled' : 'failed';
   const changed = await db.$transaction(async (tx) => {
     const approvals = await tx.approval.findMany({
       where: { ...where, status: 'pending' },
@@ -208,9 +225,12 @@ export async function finishTurn(
     });
     const calls = await tx.toolCall.findMany({
       where: { ...where, status: { in: ['planned', 'awaiting_approval', 'running'] } },
-      select: { id: true },
+      select: { id: true, status: true },
     });
-    const events: Array<{ kind: 'approval' | 'tool'; id: string; seq: number }> = [];
+    const events: Array<
+      | { kind: 'approval'; id: string; seq: number }
+      | { kind: 'tool'; id: string; seq: number; status: 'cancelled' | 'not_run' }
+    > = [];
     for (const a of approvals) {
       const seq = await nextSeq(tx);
       await tx.approval.update({
@@ -221,16 +241,18 @@ export async function finishTurn(
     }
     for (const c of calls) {
       const seq = await nextSeq(tx);
+      const status = closedCallStatus(input.status, c.status as OpenCallStatus);
+      const statusReason =
+        status === 'not_run'
+          ? (input.notRunReason ??
+            input.reason ??
+            `Not run: the turn ended (${input.status}) before this call ran.`)
+          : (input.reason ?? `The turn ended (${input.status}) before this call finished.`);
       await tx.toolCall.update({
         where: { id: c.id },
-        data: {
-          status: input.status === 'cancelled' ? 'cancelled' : 'failed',
-          statusReason: input.reason ?? `The turn ended (${input.status}) before this call ran.`,
-          finishedAt: new Date(),
-          seq,
-        },
+        data: { status, statusReason, finishedAt: new Date(), seq },
       });
-      events.push({ kind: 'tool', id: c.id, seq });
+      events.push({ kind: 'tool', id: c.id, seq, status });
     }
     // The exact arguments were kept only so the calls could run (or run again).
     await tx.toolCall.updateMany({ where, data: { argumentsSealed: null } });
@@ -249,7 +271,7 @@ export async function finishTurn(
     await bus.publish(
       e.kind === 'approval'
         ? { type: 'approval', ...where, approvalId: e.id, seq: e.seq, status: 'cancelled' }
-        : { type: 'tool.call', ...where, toolCallId: e.id, seq: e.seq, status: closing },
+        : { type: 'tool.call', ...where, toolCallId: e.id, seq: e.seq, status: e.status },
     );
   }
   if (input.messageId) {

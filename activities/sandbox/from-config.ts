@@ -4,19 +4,26 @@ import { PROJECT_ROOT } from '../../lib/paths.js';
 import { E2BSandboxProvider } from './e2b/e2b-provider.js';
 import { destinationOfUrl, parseDestination } from './egress/policy.js';
 import { LocalSandboxProvider } from './local/local-provider.js';
+import { chooseSandboxRoot } from './local/sandbox-root.js';
+import type { SandboxRoot } from './local/sandbox-root.js';
 import type { SandboxProvider } from './types.js';
 
 /** The credential helpers and mcp-cli, the same files the E2B template installs. */
 export const HELPERS_DIR = path.join(PROJECT_ROOT, 'e2b-template/bin');
 
+/** Where this worker's local sandboxes live (SANDBOX_DIR, or an earlier version's folder). */
+export function localSandboxRoot(config: Config): SandboxRoot {
+  return chooseSandboxRoot(config.sandbox.dir, config.sandbox.legacyDir);
+}
+
 /**
- * The configured sandbox provider: bubblewrap under the data folder, or E2B's cloud.
+ * The configured sandbox provider: bubblewrap in SANDBOX_DIR, or E2B's cloud.
  * `brokerUrl` is read before each command: proxied sandboxes may reach that one address
  * whatever it is (loopback in a one-process install).
  */
 export function createSandboxProvider(
   config: Config,
-  opts: { brokerUrl?: () => string } = {},
+  opts: { brokerUrl?: () => string; root?: string } = {},
 ): SandboxProvider {
   const s = config.sandbox;
   if (s.provider === 'e2b') {
@@ -27,7 +34,7 @@ export function createSandboxProvider(
     });
   }
   return new LocalSandboxProvider({
-    root: s.dir,
+    root: opts.root ?? localSandboxRoot(config).root,
     diskBytes: s.diskBytes,
     network: s.network,
     sandboxLimits: { memoryBytes: s.memoryBytes, maxProcesses: s.maxProcesses, cpus: s.cpus },

@@ -52,7 +52,7 @@ export {
   MAX_TRANSFER_BYTES,
 } from './command-activities.js';
 export type { RunCommandInput, CommandResult } from './command-activities.js';
-export { createSandboxProvider, HELPERS_DIR } from './from-config.js';
+export { createSandboxProvider, HELPERS_DIR, localSandboxRoot } from './from-config.js';
 export { CommandCredentials } from './command-credentials.js';
 export type { BrokerAccess, CommandScope, CommandSetup } from './command-credentials.js';
 export {

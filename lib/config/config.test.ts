@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './index.js';
+import { ConfigError, defaultSandboxDir, loadConfig } from './index.js';
 
 const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
   try {
@@ -90,5 +90,26 @@ describe('configuration from the environment', () => {
     expect(problemsOf({ TEMPORAL_TLS_CERT_PATH: '/etc/tls/client.pem' })).toEqual([
       'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
     ]);
+  });
+});
+
+describe("the local sandboxes' folder", () => {
+  const isInside = (child: string, parent: string) =>
+    !path.relative(parent, child).startsWith('..') &&
+    !path.isAbsolute(path.relative(parent, child));
+
+  it('defaults beside the data folder, not inside it, with the old place kept as a fallback', () => {
+    const config = loadConfig({ DYNAMIQ_DATA_DIR: '/var/lib/dynamiq/' }, '/srv/app');
+    expect(config.sandbox.dir).toBe('/var/lib/dynamiq-sandboxes');
+    expect(isInside(config.sandbox.dir, config.dataDir)).toBe(false);
+    expect(config.sandbox.legacyDir).toBe('/var/lib/dynamiq/sandboxes');
+    // The embedded default data folder, relative to the working folder.
+    expect(loadConfig({}, '/srv/app').sandbox.dir).toBe('/srv/app/.dynamiq-sandboxes');
+    expect(defaultSandboxDir('/')).toBe('/dynamiq-sandboxes');
+  });
+
+  it('is exactly SANDBOX_DIR when set, with no fallback', () => {
+    const config = loadConfig({ SANDBOX_DIR: 'sbx', DYNAMIQ_DATA_DIR: '/d' }, '/srv/app');
+    expect(config.sandbox).toMatchObject({ dir: '/srv/app/sbx', legacyDir: undefined });
   });
 });

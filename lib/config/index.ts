@@ -106,6 +106,12 @@ export interface Config {
     egressDomains: string[] | undefined;
     /** Folder of the local sandboxes, absolute. */
     dir: string;
+    /**
+     * Where sandboxes lived by default before they moved out of the data folder
+     * (`<data>/sandboxes`); set only when SANDBOX_DIR is unset. The worker keeps using it while
+     * it still holds sandboxes.
+     */
+    legacyDir: string | undefined;
     /** Each sandbox's filesystem size in bytes; 0: plain folders. */
     diskBytes: number;
     /** Per-sandbox limits, enforced by cgroup where the host allows it. */
@@ -178,6 +184,19 @@ export interface SlackConfig {
  * Validates the environment. Each problem is one line naming the variable and what it
  * expects, so a failed start-up says exactly what to fix.
  */
+/**
+ * The sandboxes' default folder: `<data folder>-sandboxes`, beside the data folder, not in it.
+ * Inside, the sandbox uid had to pass through the data folder (which holds the master key and
+ * the embedded database) and a backup or copy of the data took every sandbox's files along.
+ * A sibling rather than an XDG state folder: the operator already chose that place and its
+ * disk, and the sandbox uid must traverse every folder above its sandboxes, which a home such
+ * as /root (0700) does not allow.
+ */
+export function defaultSandboxDir(dataDir: string): string {
+  const dir = path.resolve(dataDir);
+  return dir === path.parse(dir).root ? path.join(dir, 'dynamiq-sandboxes') : `${dir}-sandboxes`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -275,7 +294,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       network: e.SANDBOX_NETWORK,
       egressAllow: splitList(e.SANDBOX_EGRESS_ALLOW) ?? [],
       egressDomains: splitList(e.SANDBOX_EGRESS_DOMAINS),
-      dir: path.resolve(cwd, e.SANDBOX_DIR ?? path.join(e.DYNAMIQ_DATA_DIR, 'sandboxes')),
+      dir: e.SANDBOX_DIR
+        ? path.resolve(cwd, e.SANDBOX_DIR)
+        : defaultSandboxDir(path.resolve(cwd, e.DYNAMIQ_DATA_DIR)),
+      legacyDir: e.SANDBOX_DIR
+        ? undefined
+        : path.join(path.resolve(cwd, e.DYNAMIQ_DATA_DIR), 'sandboxes'),
       diskBytes: e.SANDBOX_DISK_MB * 1024 * 1024,
       memoryBytes: e.SANDBOX_MEMORY_MB * 1024 * 1024,
       maxProcesses: e.SANDBOX_MAX_PROCESSES,

@@ -210,7 +210,7 @@ export const envSchema = z.object({
     .int()
     .refine((n) => n === 0 || n >= 16, 'must be 0 or at least 16')
     .default(4096),
-  /** Folder of the local sandboxes, e.g. on another disk than the data. Default DYNAMIQ_DATA_DIR/sandboxes. */
+  /** Folder of the local sandboxes, e.g. on another disk. Default `<DYNAMIQ_DATA_DIR>-sandboxes`, beside the data. */
   SANDBOX_DIR: optionalString,
   /** Memory of one local sandbox as a whole (all its processes, by cgroup), in MiB. Default 2048. */
   SANDBOX_MEMORY_MB: z.coerce.number().int().min(32).default(2048),

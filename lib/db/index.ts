@@ -10,6 +10,7 @@ export type {
   Conversation,
   Message,
   Turn,
+  TurnStep,
   ToolCall,
   Approval,
 } from './generated/client.js';

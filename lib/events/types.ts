@@ -4,7 +4,7 @@
  * (database and workflow state), never the record itself: a subscriber that misses one can
  * always read the stored turn, and a turn's final text always comes from the database.
  *
- * Events that name a stored row (`message`, `tool.call`, `approval`) carry its `seq`, the
+ * Events that name a stored row (`message`, `note`, `tool.call`, `approval`) carry its `seq`, the
  * global order that also serves as the SSE event id; a reconnecting client gets every row
  * changed after its `Last-Event-ID` from the database.
  */
@@ -15,6 +15,7 @@ export type ConversationEvent =
   | ToolOutputEvent
   | TokenEvent
   | MessageEvent
+  | StepNoteEvent
   | ToolCallChangedEvent
   | ApprovalChangedEvent
   | TurnCompletedEvent;
@@ -84,6 +85,18 @@ export interface MessageEvent extends Base {
   role: 'user' | 'assistant' | 'system' | 'tool';
 }
 
+/**
+ * What the LLM said along with a step's tool calls ("I'll check the pods first"), stored with
+ * the step before its calls; read the row (TurnStep) for the text.
+ */
+export interface StepNoteEvent extends Base {
+  type: 'note';
+  /** `llm-<step>`, as the step's `step` and `token` events name it. */
+  stepId: string;
+  step: number;
+  seq: number;
+}
+
 /** A stored tool call was created or changed state; read the row for its details. */
 export interface ToolCallChangedEvent extends Base {
   type: 'tool.call';
@@ -121,7 +134,9 @@ export type ToolCallStatus =
   | 'denied'
   | 'timed_out'
   | 'cancelled'
-  | 'interrupted';
+  | 'interrupted'
+  /** The turn ended (a step, token or time limit) before the call could run. */
+  | 'not_run';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'timed_out' | 'cancelled';
 

@@ -58,6 +58,8 @@ describe('dynamiq health --role worker', () => {
     await worker?.stop();
     await db?.drop();
     await fs.rm(dataDir, { recursive: true, force: true });
+    // The worker's default sandbox folder, beside the data folder.
+    await fs.rm(`${dataDir}-sandboxes`, { recursive: true, force: true });
   });
 
   it('is healthy while a worker role polls the task queue', async () => {

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import { expect } from 'vitest';
 import { startFakeOpenAI } from '../fakes/openai.js';
 import type { ChatRequest, FakeAnswer, FakeOpenAI } from '../fakes/openai.js';
@@ -72,8 +71,6 @@ export async function startAgentHarness(env: Record<string, string> = {}): Promi
     SANDBOX_DISK_MB: '0',
     ...env,
   });
-  // The sandbox user passes through the data folder to reach its sandbox.
-  await fs.chmod(app.env.DYNAMIQ_DATA_DIR!, 0o711);
   const start = async (id: string, text: string) => {
     const res = await app.api(`/api/conversations/${id}/messages`, {
       method: 'POST',

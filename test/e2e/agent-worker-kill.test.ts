@@ -48,6 +48,8 @@ describe('the worker SIGKILLed mid-tool-call and mid-approval', () => {
       DYNAMIQ_API_TOKEN: 'agent-kill-test-token-0123456789',
       JWT_SECRET: 'agent-kill-test-jwt-secret-0123456789abcdef',
       DYNAMIQ_DATA_DIR: tmp,
+      // Inside the test's folder (the default is beside it), so sandboxFiles finds their files.
+      SANDBOX_DIR: path.join(tmp, 'sandboxes'),
       LLM_BASE_URL: llm.baseUrl,
       SANDBOX_DISK_MB: '0',
       // A dead worker's command is noticed after 2 s without a heartbeat.

@@ -150,9 +150,12 @@ describe('the agent loop on a real Temporal server, a real sandbox and a real MC
       async () => (await h.detail(id)).turns[0]?.toolCalls[0]?.status === 'running',
       'the command to run',
     );
+    const cancelledAt = Date.now();
     const cancel = await h.app.api(`/api/conversations/${id}/cancel`, { method: 'POST' });
     expect(cancel.status).toBe(200);
     const events = await stream;
+    // Printed, not asserted: how long the cancelled turn took to end (with its command killed).
+    console.info(`cancel → turn ended: ${Date.now() - cancelledAt} ms`);
     expect(events.at(-1)!.data).toMatchObject({ role: 'system', isError: false });
     const turn = (await h.detail(id)).turns[0]!;
     expect(turn.status).toBe('cancelled');

@@ -30,7 +30,8 @@ async function startProduct(): Promise<{
   stdout: string;
 }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dynamiq-cli-'));
-  dirs.push(dataDir);
+  // The data folder and the sandboxes' default folder beside it.
+  dirs.push(dataDir, `${dataDir}-sandboxes`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/dynamiq.ts', 'start'], {
     env: { ...cleanEnv(), DYNAMIQ_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

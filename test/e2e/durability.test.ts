@@ -66,6 +66,8 @@ describe('a worker killed mid-turn', () => {
     await llm?.close();
     await db?.drop();
     await fs.rm(tmp, { recursive: true, force: true });
+    // The workers' default sandbox folder, beside the data folder.
+    await fs.rm(`${tmp}-sandboxes`, { recursive: true, force: true });
   });
 
   const startWorker = () => startWorkerProcess(env, workers);

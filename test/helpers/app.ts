@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { loadConfig } from '../../lib/config/index.js';
+import { defaultSandboxDir, loadConfig } from '../../lib/config/index.js';
 import { createLogger } from '../../lib/logging.js';
 import { startDynamiq } from '../../app/index.js';
 import type { Role, RunningDynamiq } from '../../app/index.js';
@@ -69,6 +69,8 @@ export async function startTestApp(
       await app.stop();
       await db?.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
+      // The local sandboxes' default folder sits beside the data folder.
+      await fs.rm(defaultSandboxDir(dataDir), { recursive: true, force: true });
     },
   };
 }

@@ -55,7 +55,26 @@ export const toolCallStatusSchema = z.enum([
   'timed_out',
   'cancelled',
   'interrupted',
+  /** The turn ended (step limit, token budget, time limit) before the call could run. */
+  'not_run',
 ]);
+
+/** One connection a command opened (or tried to) through its sandbox's egress proxy. */
+export const toolCallConnectionSchema = z.object({
+  protocol: z.string(),
+  host: z.string(),
+  port: z.number(),
+  /** The address connected to, or the one that was refused, when known. */
+  address: z.string().nullable(),
+  allowed: z.boolean(),
+  /** Why it was refused, or why the upstream connection failed. */
+  reason: z.string().nullable(),
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+});
+export type ToolCallConnection = z.infer<typeof toolCallConnectionSchema>;
 
 /** One tool call of a turn, as stored: arguments redacted, output bounded. */
 export const toolCallSchema = z.object({
@@ -77,6 +96,15 @@ export const toolCallSchema = z.object({
   exitCode: z.number().nullable(),
   isError: z.boolean(),
   durationMs: z.number().nullable(),
+  /**
+   * The command's connections, the first 200 kept and the rest counted in `dropped`; null when
+   * none were recorded (files, MCP tools, E2B, a sandbox without the proxy). Absent from an
+   * older api during a rolling upgrade: read as null.
+   */
+  network: z
+    .object({ connections: z.array(toolCallConnectionSchema), dropped: z.number() })
+    .nullable()
+    .default(null),
   attempt: z.number(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
@@ -112,6 +140,21 @@ export const approvalSchema = z.object({
 });
 export type ApprovalView = z.infer<typeof approvalSchema>;
 
+/**
+ * What the LLM said along with one step's tool calls ("I'll check the pods first"), shown
+ * before that step's calls; cut to a bounded length.
+ */
+export const stepNoteSchema = z.object({
+  turnId: z.string(),
+  seq: z.number(),
+  step: z.number(),
+  /** `llm-<step>`, as that step's `step` and `token` events name it. */
+  stepId: z.string(),
+  content: z.string(),
+  createdAt: z.string(),
+});
+export type StepNoteView = z.infer<typeof stepNoteSchema>;
+
 export const turnStatusSchema = z.enum([
   'queued',
   'running',
@@ -138,6 +181,8 @@ export const turnSchema = z.object({
   finishedAt: z.string().nullable(),
   toolCalls: z.array(toolCallSchema),
   approvals: z.array(approvalSchema),
+  /** The steps' notes, in step order; absent from servers before notes were kept. */
+  notes: z.array(stepNoteSchema).default([]),
 });
 export type TurnView = z.infer<typeof turnSchema>;
 
@@ -208,6 +253,8 @@ export const conversationStreamEvents = {
     stream: z.enum(['stdout', 'stderr']),
     data: z.string(),
   }),
+  /** A step's note, stored before that step's tool calls (so it comes before them). */
+  note: stepNoteSchema,
   'tool.call': toolCallSchema,
   'approval.requested': approvalSchema,
   'approval.decided': approvalSchema,

@@ -31,12 +31,16 @@ export {
   approvalDecisionResponse,
   approvalSchema,
   cancelTurnResponse,
+  stepNoteSchema,
+  toolCallConnectionSchema,
   toolCallSchema,
   turnSchema,
 } from './conversations.js';
 export type {
   ApprovalDecisionBody,
   ApprovalView,
+  StepNoteView,
+  ToolCallConnection,
   ToolCallView,
   TurnView,
   ConversationDetailResponse,

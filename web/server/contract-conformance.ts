@@ -20,8 +20,15 @@ import type {
   IntegrationView,
   MessageView,
   ProviderConnectResponse,
+  StepNoteView,
+  TurnView,
 } from '../contract/index.js';
-import type { conversationView, messageView } from './routes/conversation-views.js';
+import type {
+  conversationView,
+  messageView,
+  stepNoteView,
+  turnView,
+} from './routes/conversation-views.js';
 
 type Assignable<From extends To, To> = [From, To];
 
@@ -34,4 +41,6 @@ export type Conformance = [
   Assignable<BrokerGrant, GcpServiceAccountGrantView>,
   Assignable<ReturnType<typeof conversationView>, ConversationView>,
   Assignable<ReturnType<typeof messageView>, MessageView>,
+  Assignable<ReturnType<typeof stepNoteView>, StepNoteView>,
+  Assignable<ReturnType<typeof turnView>, TurnView>,
 ];

@@ -5,6 +5,7 @@ import {
   TimeoutFailure,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -30,6 +31,12 @@ import {
 } from './options.js';
 import { classifyCall } from './policy/index.js';
 import type { PolicyCall, PolicyDecision } from './policy/index.js';
+
+/**
+ * Patch id: tool calls asked for past a limit (the step limit, the turn's token budget) are
+ * not run; histories from before it ran them first.
+ */
+const LIMITS_BEFORE_CALLS = 'limits-before-calls';
 
 const store = proxyLocalActivities<Activities>(STORE_ACTIVITY);
 const shared = proxyActivities<Activities>(SANDBOX_HOST_OPTIONS);
@@ -167,6 +174,26 @@ async function agentLoop(
         messageId: result.messageId,
         ...(last ? { reason: `The turn reached its limit of ${plan.limits.maxSteps} steps.` } : {}),
       });
+    }
+    if (patched(LIMITS_BEFORE_CALLS)) {
+      // Calls past a limit never run: no LLM step would see their results, and a change they
+      // made would reach the person untold. They are recorded as not run, with the reason.
+      if (last) {
+        const steps = plan.limits.maxSteps;
+        return finish(conversation, turn, 'step_limit', {
+          notice: `I stopped: this turn reached its limit of ${steps} steps before I could run what I asked for. Ask again to go on from here.`,
+          reason: `The turn reached its limit of ${steps} steps.`,
+          notRunReason: `Not run: the turn reached its limit of ${steps} steps.`,
+        });
+      }
+      if (tokens >= plan.limits.maxTurnTokens) {
+        const notice = `I stopped: this turn used ${tokens} tokens, its limit is ${plan.limits.maxTurnTokens}. Ask again to go on from here.`;
+        return finish(conversation, turn, 'failed', {
+          notice,
+          reason: notice,
+          notRunReason: `Not run: the turn reached its token budget (${tokens} of ${plan.limits.maxTurnTokens} tokens).`,
+        });
+      }
     }
     await Promise.all(result.calls.map((call) => handleCall(conversation, turn, plan, call)));
     if (tokens >= plan.limits.maxTurnTokens) {
@@ -358,7 +385,7 @@ async function finish(
   conversation: ConversationContext,
   turn: RunningTurn,
   status: Exclude<TurnStatus, 'queued' | 'running'>,
-  outcome: { messageId?: string; notice?: string; reason?: string },
+  outcome: { messageId?: string; notice?: string; reason?: string; notRunReason?: string },
 ): Promise<void> {
   const { messageId } = await store.finishTurn({
     conversationId: conversation.conversationId,

@@ -20,7 +20,7 @@ import { LocalSandbox } from './local-sandbox.js';
 import { resolveLocalOptions } from './options.js';
 import type { LocalSandboxProviderOptions, ResolvedLocalOptions } from './options.js';
 
-const ID_PATTERN = /^lsb-[0-9a-f]{16}$/;
+export const ID_PATTERN = /^lsb-[0-9a-f]{16}$/;
 
 // The record is read back from disk after restarts, so it is validated like any input.
 const recordSchema = z.object({

@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ExecResult } from '../types.js';
 import { LocalSandboxProvider } from './local-provider.js';
 import type { LocalSandboxProviderOptions } from './options.js';
@@ -83,14 +83,17 @@ afterAll(async () => {
 });
 
 describe('a proxied sandbox (the default)', () => {
-  it('has only its own loopback: the host database and loopback servers are unreachable directly', async () => {
+  it('has only its own loopback: the host database, the Temporal server and loopback servers are unreachable directly', async () => {
+    // The test run's own Temporal server (no authentication): the one the product uses here.
+    const temporalPort = Number(new URL(`tcp://${inject('temporalAddress')}`).port);
     const sbx = await provider().create();
     const r = await sbx.exec(
-      `for p in ${DATABASE_PORT} ${privatePort} ${publicPort}; do ` +
+      `for p in ${DATABASE_PORT} ${temporalPort} ${privatePort} ${publicPort}; do ` +
         `(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && echo "open $p" || echo "closed $p"; done; ` +
         `curl -s --max-time 5 http://127.0.0.1:${privatePort}/; echo "curl=$?"`,
     );
     expect(r.stdout).toContain(`closed ${DATABASE_PORT}`);
+    expect(r.stdout).toContain(`closed ${temporalPort}`);
     expect(r.stdout).toContain(`closed ${privatePort}`);
     expect(r.stdout).toContain(`closed ${publicPort}`);
     expect(r.stdout).not.toContain('private-secret');

@@ -38,7 +38,7 @@ export interface ReadOnlyBind {
 }
 
 export interface LocalSandboxProviderOptions {
-  /** Folder holding one subfolder per sandbox, e.g. `<dataDir>/sandboxes`. Created if missing. */
+  /** Folder holding one subfolder per sandbox, e.g. `<dataDir>-sandboxes`. Created if missing. */
   root: string;
   /**
    * `proxied` (default): a private network namespace whose only way out is the worker's

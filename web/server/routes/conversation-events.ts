@@ -10,7 +10,7 @@ import { liveEvent, storedFramesAfter } from './conversation-stream.js';
 /**
  * `GET /api/conversations/{id}/events`: a conversation's live event stream for any client
  * (the portal, a chat front end's progress updater). It first sends what was stored after
- * `Last-Event-ID` (or `?after=`): messages, tool calls and approvals in their current state;
+ * `Last-Event-ID` (or `?after=`): messages, steps' notes, tool calls and approvals in their current state;
  * then follows the bus, so a late or reconnecting subscriber loses nothing and sees no row
  * change twice. Stored rows always come from the database; tokens and steps are live only.
  */
@@ -78,7 +78,12 @@ export async function conversationEventRoutes(
           wake = null;
           continue;
         }
-        if (event.type === 'message' || event.type === 'tool.call' || event.type === 'approval') {
+        if (
+          event.type === 'message' ||
+          event.type === 'note' ||
+          event.type === 'tool.call' ||
+          event.type === 'approval'
+        ) {
           if (event.seq > lastSeq) await sendStoredAfter();
         } else if (event.type === 'turn.completed') {
           sse.send('turn.completed', {

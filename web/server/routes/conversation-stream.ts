@@ -1,6 +1,12 @@
 import type { ConversationEvent } from '../../../lib/events/index.js';
 import type { Db } from '../../../lib/db/index.js';
-import { approvalView, messageView, toolCallView } from './conversation-views.js';
+import {
+  approvalView,
+  hasNote,
+  messageView,
+  stepNoteView,
+  toolCallView,
+} from './conversation-views.js';
 
 /**
  * The SSE frame of a live-only event (tokens, steps, output tails, queue position): these are
@@ -43,8 +49,8 @@ export interface StoredFrame {
 
 /**
  * Everything stored for a conversation that changed after `afterSeq`, oldest change first:
- * messages, tool calls (current state) and approvals (current state). One sequence numbers all
- * three, so the last frame's `seq` is the stream's next Last-Event-ID.
+ * messages, steps' notes, tool calls (current state) and approvals (current state). One
+ * sequence numbers them all, so the last frame's `seq` is the stream's next Last-Event-ID.
  */
 export async function storedFramesAfter(
   db: Db,
@@ -53,13 +59,15 @@ export async function storedFramesAfter(
   userId: string,
 ): Promise<StoredFrame[]> {
   const where = { conversationId, seq: { gt: afterSeq } };
-  const [messages, toolCalls, approvals] = await Promise.all([
+  const [messages, steps, toolCalls, approvals] = await Promise.all([
     db.message.findMany({ where, orderBy: { seq: 'asc' } }),
+    db.turnStep.findMany({ where: { ...where, note: { not: null } }, orderBy: { seq: 'asc' } }),
     db.toolCall.findMany({ where, orderBy: { seq: 'asc' } }),
     db.approval.findMany({ where, orderBy: { seq: 'asc' } }),
   ]);
   const frames: StoredFrame[] = [
     ...messages.map((m) => ({ name: 'message', data: messageView(m), seq: m.seq })),
+    ...steps.filter(hasNote).map((s) => ({ name: 'note', data: stepNoteView(s), seq: s.seq })),
     ...toolCalls.map((c) => ({ name: 'tool.call', data: toolCallView(c), seq: c.seq })),
     ...approvals.map((a) => ({
       name: a.status === 'pending' ? 'approval.requested' : 'approval.decided',

@@ -1,4 +1,12 @@
-import type { Approval, Conversation, Message, ToolCall, Turn } from '../../../lib/db/index.js';
+import type {
+  Approval,
+  Conversation,
+  Message,
+  ToolCall,
+  Turn,
+  TurnStep,
+} from '../../../lib/db/index.js';
+import type { ToolCallView } from '../../contract/index.js';
 
 /** The public shape of a conversation: no internal keys beyond what a client needs. */
 export function conversationView(c: Conversation) {
@@ -45,6 +53,8 @@ export function toolCallView(c: ToolCall) {
     exitCode: c.exitCode,
     isError: c.isError,
     durationMs: c.durationMs,
+    // Written only by the activity that ran the command, in exactly this shape.
+    network: (c.network as ToolCallView['network']) ?? null,
     attempt: c.attempt,
     createdAt: c.createdAt.toISOString(),
     startedAt: c.startedAt?.toISOString() ?? null,
@@ -73,7 +83,27 @@ export function approvalView(a: Approval, userId: string) {
   };
 }
 
-export function turnView(t: Turn, toolCalls: ToolCall[], approvals: Approval[], userId: string) {
+/** A step's note; only steps with one have a view. */
+export function stepNoteView(s: TurnStep & { note: string }) {
+  return {
+    turnId: s.turnId,
+    seq: s.seq,
+    step: s.step,
+    stepId: `llm-${s.step}`,
+    content: s.note,
+    createdAt: s.createdAt.toISOString(),
+  };
+}
+
+export const hasNote = (s: TurnStep): s is TurnStep & { note: string } => s.note !== null;
+
+export function turnView(
+  t: Turn,
+  toolCalls: ToolCall[],
+  approvals: Approval[],
+  userId: string,
+  steps: TurnStep[] = [],
+) {
   return {
     turnId: t.turnId,
     seq: t.seq,
@@ -90,5 +120,10 @@ export function turnView(t: Turn, toolCalls: ToolCall[], approvals: Approval[], 
     finishedAt: t.finishedAt?.toISOString() ?? null,
     toolCalls: toolCalls.filter((c) => c.turnId === t.turnId).map(toolCallView),
     approvals: approvals.filter((a) => a.turnId === t.turnId).map((a) => approvalView(a, userId)),
+    notes: steps
+      .filter((s) => s.turnId === t.turnId)
+      .filter(hasNote)
+      .sort((a, b) => a.step - b.step)
+      .map(stepNoteView),
   };
 }

@@ -82,16 +82,17 @@ export async function conversationRoutes(root: FastifyInstance, deps: RouteDeps)
   app.get('/api/conversations/:id', { schema: { params: idParams } }, async (request) => {
     const conversation = await findOwned(request.params.id, request.user.id);
     const where = { conversationId: conversation.id };
-    const [messages, turns, toolCalls, approvals] = await Promise.all([
+    const [messages, turns, toolCalls, approvals, steps] = await Promise.all([
       db.message.findMany({ where, orderBy: { seq: 'asc' } }),
       db.turn.findMany({ where, orderBy: { queuedAt: 'asc' } }),
       db.toolCall.findMany({ where, orderBy: [{ step: 'asc' }, { position: 'asc' }] }),
       db.approval.findMany({ where, orderBy: { createdAt: 'asc' } }),
+      db.turnStep.findMany({ where: { ...where, note: { not: null } } }),
     ]);
     return {
       conversation: conversationView(conversation),
       messages: messages.map(messageView),
-      turns: turns.map((t) => turnView(t, toolCalls, approvals, request.user.id)),
+      turns: turns.map((t) => turnView(t, toolCalls, approvals, request.user.id, steps)),
     };
   });
 

@@ -146,6 +146,35 @@ describe('a conversation page', () => {
     canDecide: true,
     ...over,
   });
+  const connection = (over: Record<string, unknown>) => ({
+    protocol: 'connect',
+    host: 'kube.example.com',
+    port: 443,
+    address: '203.0.113.7',
+    allowed: true,
+    reason: null,
+    bytesIn: 5120,
+    bytesOut: 740,
+    startedAt: '2026-12-02T05:00:00.100Z',
+    durationMs: 900,
+    ...over,
+  });
+  const network = {
+    connections: [
+      connection({}),
+      connection({
+        protocol: 'http',
+        host: '127.0.0.1',
+        port: 5432,
+        address: '127.0.0.1',
+        allowed: false,
+        reason: 'a loopback address',
+        bytesIn: 0,
+        bytesOut: 0,
+      }),
+    ],
+    dropped: 3,
+  };
   const turn = (over: Record<string, unknown> = {}) => ({
     turnId: 't1',
     seq: 1,
@@ -161,7 +190,7 @@ describe('a conversation page', () => {
     startedAt: '2026-12-02T05:00:00.000Z',
     finishedAt: null,
     toolCalls: [
-      call(),
+      call({ network }),
       call({
         id: 'c2',
         seq: 4,
@@ -196,6 +225,16 @@ describe('a conversation page', () => {
     expect(first.textContent).toContain('as you, with kubernetes');
     await userEvent.click(within(first).getByText(/Output \(15 bytes\)/));
     expect(first.querySelector('pre')?.textContent).toBe('web-1   Running');
+    // Where the command connected, open because one was refused; the rest past the bound counted.
+    const net = within(first).getByRole('list', { name: 'Network connections' });
+    expect([...net.querySelectorAll('li')].map((li) => li.textContent)).toEqual([
+      'kube.example.com:443 allowed',
+      '127.0.0.1:5432 refused (a loopback address)',
+      'and 3 more, not kept',
+    ]);
+    expect(first.textContent).toContain('Network (5 connections, 1 refused)');
+    // A call without records (an MCP tool, or an older api that sends no field) shows none.
+    expect(within(screen.getByTestId('tool-call-c2')).queryByText(/Network/)).toBeNull();
     expect(screen.getByText(/1,280 tokens/)).toBeTruthy();
     // Resumes after the newest stored row, a tool call or approval included, not only messages.
     await waitFor(() => expect(calls.some((c) => c.url.includes('/events?after=5'))).toBe(true));

@@ -35,6 +35,14 @@ export function addToken(live: Record<string, LiveText>, turnId: string, t: Toke
   return { ...live, [turnId]: { ...steps, [stepId]: { attempt, text } } };
 }
 
+/** Without one step's streamed text (now shown as that step's note). */
+export function dropStep(live: Record<string, LiveText>, turnId: string, stepId: string) {
+  const steps = live[turnId];
+  if (!steps?.[stepId]) return live;
+  const { [stepId]: _, ...rest } = steps;
+  return { ...live, [turnId]: rest };
+}
+
 const liveTextOf = (steps: LiveText | undefined) =>
   Object.values(steps ?? {})
     .map((s) => s.text)
@@ -93,6 +101,12 @@ export function useConversationFeed(api: Api, id: string, ownTurns: React.RefObj
                 const turnId = e.data.turnId;
                 if (ownTurns.current.has(turnId)) return;
                 setLive((l) => addToken(l, turnId, e.data));
+              } else if (e.event === 'note') {
+                lastSeq = Math.max(lastSeq, e.data.seq);
+                // The step's text is its note from now on, not part of the answer streaming.
+                const { turnId, stepId } = e.data;
+                setLive((l) => dropStep(l, turnId, stepId));
+                setTurns((t) => applyTurnEvent(t, e));
               } else {
                 if (e.event === 'tool.call' || e.event.startsWith('approval.'))
                   lastSeq = Math.max(lastSeq, (e.data as { seq: number }).seq);

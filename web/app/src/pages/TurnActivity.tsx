@@ -16,6 +16,7 @@ const CALL_STATUS: Record<ToolCallView['status'], [string, Tone]> = {
   timed_out: ['not decided in time, not run', 'zinc'],
   cancelled: ['cancelled', 'zinc'],
   interrupted: ['interrupted, may have partly run', 'red'],
+  not_run: ['not run', 'zinc'],
 };
 
 const TURN_END: Partial<Record<TurnState['status'], string>> = {
@@ -40,7 +41,18 @@ export function TurnActivity({ turn, actions }: { turn: TurnState; actions: Turn
   const approvalOf = (callId: string) => turn.approvals.find((a) => a.toolCallId === callId);
   const usage = turn.promptTokens + turn.completionTokens;
   const ended = TURN_END[turn.status];
-  if (!turn.toolCalls.length && !turn.activeStep && !ended && !usage && !turn.queuePosition)
+  const noteOf = (step: number) => turn.notes.find((n) => n.step === step);
+  // A step's note goes before its first call; a note whose calls are not known yet, last.
+  const steps = new Set(turn.toolCalls.map((c) => c.step));
+  const loose = turn.notes.filter((n) => !steps.has(n.step));
+  if (
+    !turn.toolCalls.length &&
+    !turn.notes.length &&
+    !turn.activeStep &&
+    !ended &&
+    !usage &&
+    !turn.queuePosition
+  )
     return null;
   return (
     <li
@@ -53,14 +65,22 @@ export function TurnActivity({ turn, actions }: { turn: TurnState; actions: Turn
           Waiting for your other requests to finish (position {turn.queuePosition}).
         </p>
       ) : null}
-      {turn.toolCalls.map((call) => (
-        <ToolCallItem
-          key={call.id}
-          call={call}
-          approval={approvalOf(call.id)}
-          tail={turn.outputTails[call.id]}
-          actions={actions}
-        />
+      {turn.toolCalls.map((call, i) => {
+        const note = turn.toolCalls[i - 1]?.step === call.step ? undefined : noteOf(call.step);
+        return (
+          <div key={call.id} className="space-y-2">
+            {note ? <StepNote content={note.content} /> : null}
+            <ToolCallItem
+              call={call}
+              approval={approvalOf(call.id)}
+              tail={turn.outputTails[call.id]}
+              actions={actions}
+            />
+          </div>
+        );
+      })}
+      {loose.map((n) => (
+        <StepNote key={n.stepId} content={n.content} />
       ))}
       {turn.activeStep ? (
         <p className="text-zinc-500" role="status" aria-live="polite">
@@ -83,6 +103,15 @@ export function TurnActivity({ turn, actions }: { turn: TurnState; actions: Turn
         </p>
       ) : null}
     </li>
+  );
+}
+
+/** What the agent said before a step's tool calls, e.g. "I'll check the pods first". */
+function StepNote({ content }: { content: string }) {
+  return (
+    <p className="whitespace-pre-wrap text-zinc-700 dark:text-zinc-300" data-testid="step-note">
+      {content}
+    </p>
   );
 }
 
@@ -118,6 +147,7 @@ function ToolCallItem(props: {
       ) : null}
       {call.statusReason ? <p className="mt-1 text-xs text-zinc-500">{call.statusReason}</p> : null}
       {approval ? <ApprovalItem approval={approval} actions={props.actions} /> : null}
+      {call.network?.connections.length ? <Connections network={call.network} /> : null}
       {output ? (
         <details className="mt-1" open={call.status === 'running'}>
           <summary className="cursor-pointer text-xs text-indigo-600 dark:text-indigo-400">
@@ -132,6 +162,38 @@ function ToolCallItem(props: {
     </div>
   );
 }
+
+/** What the command reached through its sandbox's egress proxy, and what it was refused. */
+function Connections({ network }: { network: NonNullable<ToolCallView['network']> }) {
+  const refused = network.connections.filter((c) => !c.allowed).length;
+  return (
+    <details className="mt-1" open={refused > 0}>
+      <summary className="cursor-pointer text-xs text-indigo-600 dark:text-indigo-400">
+        Network ({network.connections.length + network.dropped} connections
+        {refused ? `, ${refused} refused` : ''})
+      </summary>
+      <ul className="mt-1 space-y-0.5 font-mono text-xs" aria-label="Network connections">
+        {network.connections.map((c, i) => (
+          <li
+            key={i}
+            className={
+              c.allowed ? 'text-zinc-600 dark:text-zinc-400' : 'text-red-700 dark:text-red-300'
+            }
+          >
+            {hostPort(c.host, c.port)} {c.allowed ? 'allowed' : 'refused'}
+            {c.reason ? ` (${c.reason})` : ''}
+          </li>
+        ))}
+        {network.dropped ? (
+          <li className="text-zinc-500">and {network.dropped.toLocaleString()} more, not kept</li>
+        ) : null}
+      </ul>
+    </details>
+  );
+}
+
+const hostPort = (host: string, port: number) =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
 const DECIDED: Record<Exclude<ApprovalView['status'], 'pending'>, string> = {
   approved: 'Approved',

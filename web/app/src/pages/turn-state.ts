@@ -1,6 +1,7 @@
 import type {
   ApprovalView,
   ConversationStreamEvent,
+  StepNoteView,
   ToolCallView,
   TurnView,
 } from '../../../contract/index.js';
@@ -19,6 +20,8 @@ export interface TurnState {
   costUsd: number;
   toolCalls: ToolCallView[];
   approvals: ApprovalView[];
+  /** What the LLM said along with a step's tool calls, shown before them. */
+  notes: StepNoteView[];
   /** The step running now, e.g. "running `gh pr list`"; null when none is. */
   activeStep: StepEvent | null;
   /** The last lines a running command printed, by tool call id. */
@@ -40,6 +43,7 @@ const blank = (turnId: string): TurnState => ({
   costUsd: 0,
   toolCalls: [],
   approvals: [],
+  notes: [],
   activeStep: null,
   outputTails: {},
 });
@@ -57,6 +61,7 @@ export function turnsFromDetail(turns: TurnView[]): Turns {
         costUsd: t.costUsd,
         toolCalls: t.toolCalls,
         approvals: t.approvals,
+        notes: t.notes,
       },
     ]),
   );
@@ -69,6 +74,7 @@ export function lastStoredSeq(messages: Array<{ seq: number }>, turns: TurnView[
   for (const t of turns) {
     for (const c of t.toolCalls) seq = Math.max(seq, c.seq);
     for (const a of t.approvals) seq = Math.max(seq, a.seq);
+    for (const n of t.notes) seq = Math.max(seq, n.seq);
   }
   return seq;
 }
@@ -91,6 +97,8 @@ function upsert<T extends { id: string; seq: number }>(
 
 const byPosition = (a: ToolCallView, b: ToolCallView) => a.step - b.step || a.position - b.position;
 const bySeq = (a: ApprovalView, b: ApprovalView) => a.seq - b.seq;
+const byStep = (a: StepNoteView & { id: string }, b: StepNoteView & { id: string }) =>
+  a.step - b.step;
 
 /** The turns after one event of the conversation's stream; the same object when it is not one. */
 export function applyTurnEvent(turns: Turns, e: ConversationStreamEvent): Turns {
@@ -117,6 +125,13 @@ export function applyTurnEvent(turns: Turns, e: ConversationStreamEvent): Turns 
         ...turn,
         outputTails: { ...turn.outputTails, [e.data.toolCallId]: shown.slice(-TAIL_CHARS) },
       };
+      break;
+    }
+    case 'note': {
+      // One note per step: the step id is its identity.
+      const withIds = turn.notes.map((n) => ({ ...n, id: n.stepId }));
+      const notes = upsert(withIds, { ...e.data, id: e.data.stepId }, byStep);
+      next = { ...turn, notes: notes.map(({ id: _id, ...n }) => n) };
       break;
     }
     case 'tool.call':
