@@ -3,7 +3,6 @@
 // OAuth provider as GitHub. Screenshots of each page, desktop and phone width, go to
 // test/artifacts/screenshots/ (gitignored; CI keeps the folder as an artifact).
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,19 +12,11 @@ import { startFakeOpenAI } from '../fakes/openai.js';
 import type { FakeOpenAI } from '../fakes/openai.js';
 import { startTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
-import { launchChromium, watchForProblems } from '../helpers/chromium.js';
+import { freePort, launchChromium, watchForProblems } from '../helpers/chromium.js';
 
 const SHOTS = path.resolve('test/artifacts/screenshots');
 const ANSWER = 'Two pods are crash-looping in payments: api-7f and worker-2c.';
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('the portal in Chromium', () => {
   let app: TestApp;

@@ -1,8 +1,21 @@
+import net from 'node:net';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 
 /** Debian's Chromium (scripts/setup.sh installs it); playwright cannot download one here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * A free loopback port to start the product on: the browser must come back to the address the
+ * server names in its links and OAuth callbacks, which port 0 cannot give.
+ */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** Headless Chromium; playwright gives every launch a fresh, temporary profile. */
 export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
