@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { migrate, openDatabase } from '../lib/db/index.js';
+import { pgliteSql } from '../lib/db/import-pglite.js';
 import type { SqlRunner } from '../lib/db/index.js';
 import { embeddedDatabasePssMiB, formatMs, percentiles } from './stats.js';
 
@@ -29,18 +30,7 @@ const pglite: Engine = {
   async open(dir) {
     const lite = new PGlite(path.join(dir, 'pglite'));
     await lite.waitReady;
-    const sql: SqlRunner = {
-      exec: async (t) => void (await lite.exec(t)),
-      query: async <T>(t: string, p: unknown[] = []) => (await lite.query<T>(t, p)).rows,
-      transaction: (fn) =>
-        lite.transaction(async (tx) => {
-          await fn({
-            exec: async (t) => void (await tx.exec(t)),
-            query: async <T>(t: string, p: unknown[] = []) => (await tx.query<T>(t, p)).rows,
-          });
-        }),
-    };
-    return { sql, close: () => lite.close() };
+    return { sql: pgliteSql(lite), close: () => lite.close() };
   },
   async memory(_dir, rssBefore) {
     return `${((process.memoryUsage().rss - rssBefore) / 2 ** 20).toFixed(0)} MiB added to this process's RSS`;

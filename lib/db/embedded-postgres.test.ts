@@ -5,7 +5,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './client.js';
-import { importPgliteData } from './import-pglite.js';
+import { importPgliteData, pgliteSql } from './import-pglite.js';
 import { migrate } from './migrate.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -91,17 +91,7 @@ describe('the embedded PostgreSQL (the default without DATABASE_URL)', () => {
   it('takes over the rows of an earlier version’s PGlite database, once', async () => {
     const dir = await dataFolder();
     const lite = new PGlite(path.join(dir, 'pglite'));
-    const liteSql = {
-      exec: async (t: string) => void (await lite.exec(t)),
-      query: async <T>(t: string, p: unknown[] = []) => (await lite.query<T>(t, p)).rows,
-      transaction: (fn: Parameters<Parameters<typeof migrate>[0]['transaction']>[0]) =>
-        lite.transaction(async (tx) => {
-          await fn({
-            exec: async (t) => void (await tx.exec(t)),
-            query: async <T>(t: string, p: unknown[] = []) => (await tx.query<T>(t, p)).rows,
-          });
-        }),
-    };
+    const liteSql = pgliteSql(lite);
     await migrate(liteSql);
     const [user] = await lite
       .query<{ id: string }>(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Database } from './client.js';
 import { migrate } from './migrate.js';
-import type { SqlExecutor } from './migrate.js';
+import type { SqlExecutor, SqlRunner } from './migrate.js';
 
 /**
  * Earlier versions kept the embedded database in PGlite under `<dataDir>/pglite`. The first start
@@ -33,17 +33,7 @@ export async function importPgliteData(
   try {
     await lite.waitReady;
     // Bring the old database to the same schema first, so every column lines up.
-    await migrate({
-      exec: async (t) => void (await lite.exec(t)),
-      query: async <T>(t: string, p: unknown[] = []) => (await lite.query<T>(t, p)).rows,
-      transaction: (fn) =>
-        lite.transaction(async (tx) => {
-          await fn({
-            exec: async (t) => void (await tx.exec(t)),
-            query: async <T>(t: string, p: unknown[] = []) => (await tx.query<T>(t, p)).rows,
-          });
-        }),
-    });
+    await migrate(pgliteSql(lite));
     const tables = (
       await lite.query<{ name: string }>(
         `SELECT table_name AS name FROM information_schema.tables
@@ -68,6 +58,21 @@ export async function importPgliteData(
   } finally {
     if (!lite.closed) await lite.close();
   }
+}
+
+/** PGlite behind the SqlRunner that migrations (and the database bench) use. */
+export function pgliteSql(lite: PGlite): SqlRunner {
+  return {
+    exec: async (t) => void (await lite.exec(t)),
+    query: async <T>(t: string, p: unknown[] = []) => (await lite.query<T>(t, p)).rows,
+    transaction: (fn) =>
+      lite.transaction(async (tx) => {
+        await fn({
+          exec: async (t) => void (await tx.exec(t)),
+          query: async <T>(t: string, p: unknown[] = []) => (await tx.query<T>(t, p)).rows,
+        });
+      }),
+  };
 }
 
 const BATCH = 500;

@@ -8,17 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgentHarness, toolResults } from './agent-harness.js';
 import type { AgentHarness } from './agent-harness.js';
+import type { ToolCallConnection } from '../../web/contract/index.js';
 
-interface Connection {
-  protocol: string;
-  host: string;
-  port: number;
-  address: string | null;
-  allowed: boolean;
-  reason: string | null;
-  bytesIn: number;
-  bytesOut: number;
-}
+type Connection = ToolCallConnection;
 
 /** curl through the proxy even for loopback names (NO_PROXY lists them for local servers). */
 const viaProxy = `curl -s --noproxy '' --max-time 10`;
